@@ -1,0 +1,170 @@
+"""A GPT-style decoder whose ONNX export has the Hugging Face Optimum / ORT GenAI layout:
+inputs input_ids, attention_mask, position_ids, past_key_values.{i}.key|value; outputs logits, present.{i}.key|value.
+Grouped KV heads (n_kv_head < n_head) are supported so the runtime's GQA path can be tested."""
+import math
+from dataclasses import dataclass, asdict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class Config:
+    vocab_size: int
+    d_model: int = 128
+    n_layer: int = 4
+    n_head: int = 4
+    n_kv_head: int = 4
+    context: int = 320
+
+    @property
+    def head_dim(self):
+        return self.d_model // self.n_head
+
+    def to_dict(self):
+        return asdict(self)
+
+
+class Attention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        hd = c.head_dim
+        self.q = nn.Linear(c.d_model, c.n_head * hd, bias=False)
+        self.k = nn.Linear(c.d_model, c.n_kv_head * hd, bias=False)
+        self.v = nn.Linear(c.d_model, c.n_kv_head * hd, bias=False)
+        self.o = nn.Linear(c.n_head * hd, c.d_model, bias=False)
+
+    def forward(self, x, bias, past_k, past_v):
+        c = self.c
+        B, S, _ = x.shape
+        hd, kv, g = c.head_dim, c.n_kv_head, c.n_head // c.n_kv_head
+        q = self.q(x).view(B, S, kv, g, hd).permute(0, 2, 3, 1, 4)           # B kv g S hd
+        k = self.k(x).view(B, S, kv, hd).transpose(1, 2)                      # B kv S hd
+        v = self.v(x).view(B, S, kv, hd).transpose(1, 2)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        att = torch.matmul(q, k.unsqueeze(2).transpose(-1, -2)) * (1.0 / math.sqrt(hd))  # B kv g S T
+        att = att + bias.unsqueeze(1)                                         # bias: B 1 S T -> B 1 1 S T
+        att = torch.softmax(att, dim=-1)
+        y = torch.matmul(att, v.unsqueeze(2))                                 # B kv g S hd
+        y = y.permute(0, 3, 1, 2, 4).reshape(B, S, c.n_head * hd)
+        return self.o(y), k, v
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(c.d_model)
+        self.attn = Attention(c)
+        self.ln2 = nn.LayerNorm(c.d_model)
+        self.fc = nn.Linear(c.d_model, 4 * c.d_model)
+        self.proj = nn.Linear(4 * c.d_model, c.d_model)
+
+    def forward(self, x, bias, past_k, past_v):
+        a, k, v = self.attn(self.ln1(x), bias, past_k, past_v)
+        x = x + a
+        x = x + self.proj(F.gelu(self.fc(self.ln2(x))))
+        return x, k, v
+
+
+class Decoder(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        self.tok = nn.Embedding(c.vocab_size, c.d_model)
+        self.pos = nn.Embedding(c.context, c.d_model)
+        self.blocks = nn.ModuleList([Block(c) for _ in range(c.n_layer)])
+        self.ln = nn.LayerNorm(c.d_model)
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(m):
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, std=0.02)
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            nn.init.zeros_(m.bias)
+
+    def forward(self, input_ids, attention_mask, position_ids, past=None):
+        """past: list of (k, v) per layer, each [B, n_kv, P, hd] (P may be 0). Returns logits and the new cache.
+        attention_mask covers past + new tokens: [B, P + S]; masked keys get -1e9 (not -inf, so a fully masked
+        row of a left-padded batch gives uniform weights instead of NaN)."""
+        B, S = input_ids.shape
+        P = past[0][0].shape[2] if past is not None else 0
+        T = attention_mask.shape[1]
+        q_idx = torch.arange(S, device=input_ids.device) + (T - S)
+        k_idx = torch.arange(T, device=input_ids.device)
+        causal = k_idx.unsqueeze(0) <= q_idx.unsqueeze(1)                       # S T
+        allowed = causal.unsqueeze(0) & (attention_mask.unsqueeze(1) > 0)       # B S T
+        bias = (~allowed).to(torch.float32) * -1e9
+        bias = bias.unsqueeze(1)                                                 # B 1 S T
+        pos = position_ids.clamp(min=0, max=self.c.context - 1)
+        x = self.tok(input_ids) + self.pos(pos)
+        present = []
+        for i, blk in enumerate(self.blocks):
+            pk, pv = (past[i] if past is not None else (None, None))
+            x, k, v = blk(x, bias, pk, pv)
+            present.append((k, v))
+        logits = F.linear(self.ln(x), self.tok.weight)
+        return logits, present
+
+
+class OnnxWrapper(nn.Module):
+    """Flat signature for torch.onnx.export: (input_ids, attention_mask, position_ids, k0, v0, k1, v1, ...)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.m = model
+
+    def forward(self, input_ids, attention_mask, position_ids, *flat_past):
+        past = [(flat_past[2 * i], flat_past[2 * i + 1]) for i in range(len(flat_past) // 2)]
+        logits, present = self.m(input_ids, attention_mask, position_ids, past)
+        out = [logits]
+        for k, v in present:
+            out += [k, v]
+        return tuple(out)
+
+
+def export_onnx(model, path, opset=17):
+    c = model.c
+    model.eval()
+    B, S, P = 2, 3, 2
+    ids = torch.randint(0, c.vocab_size, (B, S))
+    mask = torch.ones(B, P + S, dtype=torch.int64)
+    pos = torch.arange(P, P + S).unsqueeze(0).repeat(B, 1)
+    past = []
+    names_in = ["input_ids", "attention_mask", "position_ids"]
+    names_out = ["logits"]
+    axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+            "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+            "position_ids": {0: "batch_size", 1: "sequence_length"},
+            "logits": {0: "batch_size", 1: "sequence_length"}}
+    for i in range(c.n_layer):
+        for kind in ("key", "value"):
+            past.append(torch.randn(B, c.n_kv_head, P, c.head_dim))
+            n_in, n_out = f"past_key_values.{i}.{kind}", f"present.{i}.{kind}"
+            names_in.append(n_in)
+            names_out.append(n_out)
+            axes[n_in] = {0: "batch_size", 2: "past_sequence_length"}
+            axes[n_out] = {0: "batch_size", 2: "total_sequence_length"}
+    with torch.no_grad():
+        torch.onnx.export(OnnxWrapper(model), (ids, mask, pos, *past), path, input_names=names_in,
+                          output_names=names_out, dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
+
+
+@torch.no_grad()
+def greedy(model, prompt_ids, max_new, eos_id):
+    """Reference greedy decode without a KV cache (the whole sequence re-run each step)."""
+    ids = list(prompt_ids)
+    out = []
+    for _ in range(max_new):
+        t = torch.tensor([ids])
+        logits, _ = model(t, torch.ones_like(t), torch.arange(len(ids)).unsqueeze(0))
+        nxt = int(logits[0, -1].argmax())
+        out.append(nxt)
+        if nxt == eos_id:
+            break
+        ids.append(nxt)
+    return out
