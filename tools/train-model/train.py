@@ -118,7 +118,9 @@ def main():
     ap.add_argument("--heldout", help="JSONL from train-data with another seed, for progress reports")
     ap.add_argument("--out", required=True)
     ap.add_argument("--runs", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs"))
-    ap.add_argument("--steps", type=int, default=12000)
+    ap.add_argument("--steps", type=int, default=12000, help="stop after this many steps")
+    ap.add_argument("--minutes", type=float, help="time budget: the learning-rate schedule runs on elapsed time and "
+                    "training stops when it is spent (for a shared 2-core machine whose speed varies)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--d-model", type=int, default=128)
@@ -154,7 +156,7 @@ def main():
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model {cfg.to_dict()} params {n_params / 1e6:.2f}M", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
-    warmup = max(1, min(300, args.steps // 10))
+    warmup = 150 if args.minutes else max(1, min(300, args.steps // 10))
 
     # Batches drawn from one task at a time keep padding small (the tasks differ in length).
     by_task = {}
@@ -178,8 +180,11 @@ def main():
         chunk = pool[cursor[task]:cursor[task] + args.batch]
         cursor[task] += args.batch
         ids, mask, pos, target = make_batch(chunk, bpe.pad_id)
-        lr = args.lr * (step / warmup if step < warmup else
-                        0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, args.steps - warmup))))
+        if args.minutes:
+            progress = min(1.0, (time.time() - start) / (60 * args.minutes))
+        else:
+            progress = (step - warmup) / max(1, args.steps - warmup)
+        lr = args.lr * (step / warmup if step < warmup else 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * max(0.0, progress))))
         for g in opt.param_groups:
             g["lr"] = lr
         logits, _ = model(ids, mask, pos)
@@ -192,18 +197,21 @@ def main():
         if step % 50 == 0:
             el = time.time() - start
             print(f"step {step} loss {loss.item():.4f} lr {lr:.2e} {tokens / el:.0f} tok/s {el / 60:.1f} min", flush=True)
-        if held and (step % args.eval_every == 0 or step == args.steps):
+        out_of_time = args.minutes is not None and time.time() - start >= 60 * args.minutes
+        if held and (step % args.eval_every == 0 or step == args.steps or out_of_time):
             r = evaluate(model, bpe, held)
             print(f"eval step {step}: " + " ".join(f"{k} {v:.3f}" for k, v in r.items()), flush=True)
             torch.save({"config": cfg.to_dict(), "state": model.state_dict(), "step": step},
                        os.path.join(args.runs, "last.pt"))
+        if out_of_time:
+            break
 
     minutes = (time.time() - start) / 60
     gen = __import__("random").Random(7)
     refs = [r["prompt"] for r in gen.sample([r for r in rows if r["task"] == "solve"], 4)]
     refs.append([r["prompt"] for r in rows if r["task"] == "check"][0])
     card = None
-    meta = {"params": n_params, "steps": args.steps, "batch": args.batch, "lr": args.lr, "minutes": round(minutes, 1),
+    meta = {"params": n_params, "steps": step, "minutes_budget": args.minutes, "batch": args.batch, "lr": args.lr, "minutes": round(minutes, 1),
             "tokens": tokens, "seed": args.seed, "config": cfg.to_dict(), "data": os.path.basename(args.data)}
     write_model_folder(model, bpe, args.out, refs, extra_card=card)
     with open(os.path.join(args.out, "training.json"), "w") as f:

@@ -36,6 +36,12 @@ public sealed record Trace
     /// <summary>Tokens this trace cost in decode steps (generated tokens, plus the end-of-sequence token when written).</summary>
     public required int DecodeSteps { get; init; }
 
+    /// <summary>Time the request spent prefilling its prompt (shared by all its traces; zero when unknown).</summary>
+    public TimeSpan PrefillTime { get; init; }
+
+    /// <summary>Time from the start of decoding until this trace was final (zero when unknown).</summary>
+    public TimeSpan DecodeTime { get; init; }
+
     /// <summary>Number of generated tokens.</summary>
     public int GeneratedTokens => TokenIds.Count;
 

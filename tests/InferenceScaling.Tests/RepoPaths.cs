@@ -1,0 +1,18 @@
+namespace InferenceScaling.Tests;
+
+/// <summary>Finds files in the repository from the test's output folder.</summary>
+internal static class RepoPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string TinyModel => Path.Combine(Root, "tests", "fixtures", "tiny-gqa");
+
+    public static string ShippedModel => Path.Combine(Root, "models", "arith-mini");
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "InferenceScaling.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("InferenceScaling.sln not found above " + AppContext.BaseDirectory);
+    }
+}
