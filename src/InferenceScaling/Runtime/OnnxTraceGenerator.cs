@@ -144,7 +144,7 @@ public sealed class OnnxTraceGenerator : ITraceGenerator
                         var top = row.Top is null ? Span<TokenLogProb>.Empty : row.Top[row.Count].AsSpan();
                         var token = sampler.Sample(batch.LogitsOf(r), options, ref row.Random, out var logProb, out var confidence, top);
                         row.Steps++;
-                        if (sig.EndOfSequenceIds.Contains(token))
+                        if (!options.IgnoreEndOfSequence && sig.EndOfSequenceIds.Contains(token))
                         {
                             row.Finish = FinishReason.EndOfSequence;
                         }

@@ -38,6 +38,9 @@ public sealed record SamplingOptions
     /// </summary>
     public int ConfidenceTopK { get; init; } = 5;
 
+    /// <summary>Keep generating past the end-of-sequence token until <see cref="MaxTokens"/> (fixed-length benchmarks). Default false.</summary>
+    public bool IgnoreEndOfSequence { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad setting.</summary>
     public SamplingOptions Validate()
     {

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using InferenceScaling.Runtime;
+using InferenceScaling.Sampling;
+
+namespace InferenceScaling.Cli.Commands;
+
+/// <summary><c>infscale generate</c>: N sampled traces of one prompt, decoded as one batch.</summary>
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var prompt = new Argument<string>("prompt") { Description = "The prompt text, used as given (no template)." };
+        var samples = new Option<int>("--samples", "-n") { Description = "Number of traces.", DefaultValueFactory = _ => 4 };
+        var temperature = new Option<float?>("--temperature", "-t") { Description = "Sampling temperature; 0 = greedy. Default: the model's generation_config, else 0.8." };
+        var topK = new Option<int>("--top-k") { Description = "Top-k (0 = off).", DefaultValueFactory = _ => 0 };
+        var topP = new Option<float>("--top-p") { Description = "Top-p (1 = off).", DefaultValueFactory = _ => 1f };
+        var minP = new Option<float>("--min-p") { Description = "Min-p (0 = off).", DefaultValueFactory = _ => 0f };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per trace.", DefaultValueFactory = _ => 128 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed; trace i depends only on (seed, i).", DefaultValueFactory = _ => 0UL };
+        var json = new Option<bool>("--json") { Description = "Print a JSON document (texts, finish reasons, token counts, timing)." };
+        var model = new ModelArguments();
+        var command = new Command("generate", "Sample N traces of one prompt (prefilled once, decoded as one batch).") { prompt, samples, temperature, topK, topP, minP, maxTokens, seed, json };
+        model.AddTo(command);
+        command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
+        {
+            using var m = model.Load(parse);
+            var generator = new OnnxTraceGenerator(m);
+            var request = new TraceRequest
+            {
+                Prompt = parse.GetValue(prompt)!,
+                Count = parse.GetValue(samples),
+                Sampling = new SamplingOptions
+                {
+                    Temperature = parse.GetValue(temperature) ?? m.DefaultTemperature ?? 0.8f,
+                    TopK = parse.GetValue(topK),
+                    TopP = parse.GetValue(topP),
+                    MinP = parse.GetValue(minP),
+                    MaxTokens = parse.GetValue(maxTokens),
+                    Seed = parse.GetValue(seed),
+                },
+            };
+            var clock = Stopwatch.StartNew();
+            var traces = await generator.GenerateAllAsync(request, ct).ConfigureAwait(false);
+            var wall = clock.Elapsed;
+            var prefill = traces.Count > 0 ? traces[0].PrefillTime : TimeSpan.Zero;
+            var decode = traces.Count > 0 ? traces.Max(t => t.DecodeTime) : TimeSpan.Zero;
+            var tokens = traces.Sum(t => t.DecodeSteps);
+            if (parse.GetValue(json))
+            {
+                var doc = new
+                {
+                    model = m.Folder,
+                    device = m.DeviceDescription,
+                    prompt_tokens = traces.Count > 0 ? traces[0].PromptTokens : 0,
+                    traces = traces.Select(t => new
+                    {
+                        index = t.Index,
+                        text = t.Text,
+                        finish_reason = t.FinishReason.ToString(),
+                        generated_tokens = t.GeneratedTokens,
+                        total_log_prob = Math.Round(t.TotalLogProb, 4),
+                    }),
+                    timing = new
+                    {
+                        prefill_ms = Math.Round(prefill.TotalMilliseconds, 2),
+                        decode_ms = Math.Round(decode.TotalMilliseconds, 2),
+                        wall_ms = Math.Round(wall.TotalMilliseconds, 2),
+                        decode_tokens = tokens,
+                        tokens_per_second = decode.TotalSeconds > 0 ? Math.Round(tokens / decode.TotalSeconds, 1) : 0,
+                    },
+                };
+                Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                foreach (var t in traces)
+                    Console.WriteLine($"[{t.Index}] ({t.FinishReason}, {t.GeneratedTokens} tokens, logp {t.TotalLogProb:F2}) {t.Text}");
+                Console.WriteLine($"prefill {prefill.TotalMilliseconds:F1} ms, decode {decode.TotalMilliseconds:F1} ms, {tokens} tokens, {(decode.TotalSeconds > 0 ? tokens / decode.TotalSeconds : 0):F0} tokens/s ({m.DeviceDescription})");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+}
