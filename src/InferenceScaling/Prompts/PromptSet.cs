@@ -1,0 +1,120 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace InferenceScaling.Prompts;
+
+/// <summary>
+/// A model's prompt templates (solve, critique, revise) and how its critiques state a verdict, loaded from a folder
+/// under <c>prompts/</c> described by <c>prompt-set.json</c>. Immutable and thread-safe.
+/// </summary>
+public sealed class PromptSet
+{
+    private PromptSet(string name, string solve, string critique, string revise, string verdictCorrect, Regex verdictWrong, IReadOnlyList<string> stop, string folder)
+    {
+        Name = name;
+        SolveTemplate = solve;
+        CritiqueTemplate = critique;
+        ReviseTemplate = revise;
+        VerdictCorrect = verdictCorrect;
+        VerdictWrong = verdictWrong;
+        StopStrings = stop;
+        Folder = folder;
+    }
+
+    /// <summary>The set's name (its folder name).</summary>
+    public string Name { get; }
+
+    /// <summary>The folder it was loaded from.</summary>
+    public string Folder { get; }
+
+    /// <summary>Solve template (<c>{question}</c>).</summary>
+    public string SolveTemplate { get; }
+
+    /// <summary>Critique template (<c>{question}</c>, <c>{solution}</c>).</summary>
+    public string CritiqueTemplate { get; }
+
+    /// <summary>Revise template (<c>{question}</c>, <c>{solution}</c>, <c>{critique}</c>).</summary>
+    public string ReviseTemplate { get; }
+
+    /// <summary>Text a critique ends with when it finds no error.</summary>
+    public string VerdictCorrect { get; }
+
+    /// <summary>Pattern of a "wrong" verdict; its first group, when present, is the faulty step.</summary>
+    public Regex VerdictWrong { get; }
+
+    /// <summary>Stop strings for every generation with this set.</summary>
+    public IReadOnlyList<string> StopStrings { get; }
+
+    /// <summary>The solve prompt for a question.</summary>
+    public string Solve(string question) => SolveTemplate.Replace("{question}", question, StringComparison.Ordinal);
+
+    /// <summary>The critique prompt for a question and a candidate solution.</summary>
+    public string Critique(string question, string solution) =>
+        CritiqueTemplate.Replace("{question}", question, StringComparison.Ordinal).Replace("{solution}", solution, StringComparison.Ordinal);
+
+    /// <summary>The revise prompt for a question, a solution and its critique.</summary>
+    public string Revise(string question, string solution, string critique) =>
+        ReviseTemplate.Replace("{question}", question, StringComparison.Ordinal)
+            .Replace("{solution}", solution, StringComparison.Ordinal)
+            .Replace("{critique}", critique, StringComparison.Ordinal);
+
+    /// <summary>Loads the set in <paramref name="folder"/> (which holds <c>prompt-set.json</c>).</summary>
+    /// <exception cref="InvalidDataException">A missing file or field, or a bad pattern; the message names it.</exception>
+    public static PromptSet Load(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        var path = Path.Combine(folder, "prompt-set.json");
+        if (!File.Exists(path)) throw new InvalidDataException($"{path}: prompt set description not found.");
+        JsonElement root;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            root = doc.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON: {ex.Message}", ex);
+        }
+
+        string Field(string name) => root.TryGetProperty(name, out var v) && v.GetString() is { Length: > 0 } s
+            ? s
+            : throw new InvalidDataException($"{path}: missing field '{name}'.");
+
+        string Template(string field)
+        {
+            var file = Path.Combine(folder, Field(field));
+            if (!File.Exists(file)) throw new InvalidDataException($"{path}: {field} template '{file}' not found.");
+            var text = File.ReadAllText(file);
+            // Editors add a final newline; templates must be able to end exactly where the model continues.
+            if (text.EndsWith('\n')) text = text[..^1];
+            return text;
+        }
+
+        Regex wrong;
+        try { wrong = new Regex(Field("verdict_wrong"), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
+        catch (ArgumentException ex) { throw new InvalidDataException($"{path}: verdict_wrong is not a valid pattern: {ex.Message}", ex); }
+
+        var stop = root.TryGetProperty("stop", out var s) && s.ValueKind == JsonValueKind.Array
+            ? s.EnumerateArray().Select(x => x.GetString() ?? "").Where(x => x.Length > 0).ToArray()
+            : [];
+        var name = root.TryGetProperty("name", out var n) && n.GetString() is { } nn ? nn : Path.GetFileName(Path.GetFullPath(folder));
+        return new PromptSet(name, Template("solve"), Template("critique"), Template("revise"), Field("verdict_correct"), wrong, stop, Path.GetFullPath(folder));
+    }
+
+    /// <summary>
+    /// Finds the prompt set <paramref name="name"/> (default <c>chat</c>) under a <c>prompts/</c> folder beside the
+    /// application or above it.
+    /// </summary>
+    public static PromptSet Find(string? name, string? promptsRoot = null)
+    {
+        name ??= "chat";
+        if (promptsRoot is not null) return Load(Path.Combine(promptsRoot, name));
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "prompts", name);
+            if (File.Exists(Path.Combine(candidate, "prompt-set.json"))) return Load(candidate);
+        }
+
+        throw new InvalidDataException($"Prompt set '{name}' not found in a prompts/ folder beside or above {AppContext.BaseDirectory}.");
+    }
+}

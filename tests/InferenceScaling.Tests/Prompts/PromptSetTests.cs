@@ -1,0 +1,56 @@
+using InferenceScaling.Problems;
+using InferenceScaling.Prompts;
+
+namespace InferenceScaling.Tests.Prompts;
+
+public sealed class PromptSetTests
+{
+    private static string Root => Path.Combine(RepoPaths.Root, "prompts");
+
+    [Fact]
+    public void ArithTemplates_RenderExactlyTheTrainingFormats()
+    {
+        var set = PromptSet.Load(Path.Combine(Root, "arith"));
+        var generator = new ArithmeticProblemGenerator(5);
+        for (var i = 0; i < 20; i++)
+        {
+            var p = generator.Next(ProblemDifficulty.Medium);
+            var flawed = TaskFormat.FormatSolution(generator.PlantError(p, out _));
+            var check = TaskFormat.FormatCheck(p.Steps, p.Steps, out _);
+            Assert.Equal(TaskFormat.SolvePrompt(p.Question), set.Solve(p.Question));
+            Assert.Equal(TaskFormat.CheckPrompt(p.Question, flawed), set.Critique(p.Question, flawed));
+            Assert.Equal(TaskFormat.FixPrompt(p.Question, flawed, check), set.Revise(p.Question, flawed, check));
+        }
+    }
+
+    [Fact]
+    public void ArithVerdictPatterns_ReadTheCheckFormat()
+    {
+        var set = PromptSet.Load(Path.Combine(Root, "arith"));
+        var m = set.VerdictWrong.Match("12+7=19 ok. 19*3=57 wrong. Verdict: wrong at step 2");
+        Assert.True(m.Success);
+        Assert.Equal("2", m.Groups[1].Value);
+        Assert.Equal(TaskFormat.CorrectVerdict, set.VerdictCorrect);
+    }
+
+    [Fact]
+    public void ChatSet_Loads()
+    {
+        var set = PromptSet.Load(Path.Combine(Root, "chat"));
+        Assert.Contains("Problem: 2+2?", set.Solve("2+2?"));
+        Assert.NotEmpty(set.StopStrings);
+    }
+
+    [Fact]
+    public void MissingTemplate_IsNamed()
+    {
+        var dir = Directory.CreateTempSubdirectory("prompts-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "prompt-set.json"), """{"solve":"nope.txt","critique":"c.txt","revise":"r.txt","verdict_correct":"ok","verdict_wrong":"bad"}""");
+            var ex = Assert.Throws<InvalidDataException>(() => PromptSet.Load(dir));
+            Assert.Contains("nope.txt", ex.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
