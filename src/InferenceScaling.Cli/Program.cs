@@ -5,4 +5,5 @@ var root = new RootCommand("infscale: inference-time scaling (self-consistency, 
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TrainDataCommand.Create());
 root.Subcommands.Add(EvalSetCommand.Create());
+root.Subcommands.Add(GradeCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
