@@ -4,4 +4,5 @@ using InferenceScaling.Cli.Commands;
 var root = new RootCommand("infscale: inference-time scaling (self-consistency, verification, refinement) on ONNX Runtime.");
 root.Subcommands.Add(TrainDataCommand.Create());
 root.Subcommands.Add(EvalSetCommand.Create());
+root.Subcommands.Add(SweepCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
