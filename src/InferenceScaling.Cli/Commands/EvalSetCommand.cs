@@ -20,19 +20,10 @@ internal static class EvalSetCommand
         {
             var d = ProblemDifficulty.Parse(parse.GetValue(difficulty)!);
             var s = parse.GetValue(seed);
-            var generator = new ArithmeticProblemGenerator(s);
             var file = parse.GetValue(output)!;
-            file.Directory?.Create();
-            using var writer = new StreamWriter(file.FullName);
-            var n = parse.GetValue(count);
-            var source = string.Create(CultureInfo.InvariantCulture, $"{ArithmeticProblemGenerator.Version};seed={s}");
-            for (var i = 0; i < n; i++)
-            {
-                var p = generator.Next(d);
-                writer.WriteLine(JsonSerializer.Serialize(new EvalProblem(p.Id, p.Question, p.Answer.ToString(CultureInfo.InvariantCulture), source, d.ToString())));
-            }
-
-            Console.Error.WriteLine($"drew {n} problems (seed {s}, {d}) into {file.FullName}");
+            var set = EvalSet.Draw(s, parse.GetValue(count), d);
+            set.Save(file.FullName);
+            Console.Error.WriteLine($"drew {set.Problems.Count} problems (seed {s}, {d}, {ArithmeticProblemGenerator.Version}) into {file.FullName}");
             return 0;
         });
 
