@@ -22,8 +22,8 @@ namespace InferenceScaling.Eval;
 /// <para>
 /// Computed from group counts, not by enumeration: for each number <c>j</c> of correct votes in the subset, a dynamic
 /// program over the other groups counts the ways they take at most <c>j</c> votes each, tracking how many tie at
-/// <c>j</c>; unanswered samples fill the rest. Cost is about <c>k · (n + groups) · k · k/j</c> double operations, well
-/// under a millisecond for <c>n = 64</c>. Counts are held in doubles, exact to 1e-15 relative for <c>n ≤ 64</c>;
+/// <c>j</c>; unanswered samples fill the rest. Cost is about <c>k · (n + groups) · k · k/j</c> double operations: all 64
+/// budgets of a 64-sample pool with 38 distinct answers take about 18 ms in all. Counts are held in doubles, exact to 1e-15 relative for <c>n ≤ 64</c>;
 /// <c>n</c> is limited to <see cref="MaxPool"/> so no count overflows.
 /// </para>
 /// Thread-safe: all members are pure functions.
