@@ -6,4 +6,5 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TrainDataCommand.Create());
 root.Subcommands.Add(EvalSetCommand.Create());
 root.Subcommands.Add(GradeCommand.Create());
+root.Subcommands.Add(SweepCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
