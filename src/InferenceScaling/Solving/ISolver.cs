@@ -1,0 +1,17 @@
+namespace InferenceScaling.Solving;
+
+/// <summary>
+/// Answers a question within a budget. The pipeline seam: <see cref="SelfConsistencySolver"/> samples and votes;
+/// later stages (verification, refinement) are <see cref="DelegatingSolver"/>s that wrap it, composed with
+/// <see cref="SolverBuilder"/>.
+/// </summary>
+public interface ISolver
+{
+    /// <summary>Solves <paramref name="question"/>, spending at most what <paramref name="budget"/> allows.</summary>
+    /// <param name="question">The question, unformatted (the solver applies its prompt template).</param>
+    /// <param name="budget">What the answer may cost.</param>
+    /// <param name="cancellationToken">Cancels the work; the call then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The answer with its vote, traces and usage.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The budget is invalid.</exception>
+    Task<Solution> SolveAsync(string question, Budget budget, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,65 @@
+using InferenceScaling.Sampling;
+using InferenceScaling.Voting;
+
+namespace InferenceScaling.Solving;
+
+/// <summary>
+/// A solver's answer and everything behind it: the vote, the traces, why sampling stopped and what it cost.
+/// Later pipeline stages return a copy made with <c>with</c> (a new answer, usage added with <c>+</c>).
+/// </summary>
+public sealed record Solution
+{
+    /// <summary>The question as given.</summary>
+    public required string Question { get; init; }
+
+    /// <summary>The formatted prompt the traces continued.</summary>
+    public required string Prompt { get; init; }
+
+    /// <summary>The chosen answer as written by its first trace, or null when no trace produced a voting answer.</summary>
+    public required string? Answer { get; init; }
+
+    /// <summary>The chosen answer's group key (canonical form), or null with <see cref="Answer"/>.</summary>
+    public required string? AnswerKey { get; init; }
+
+    /// <summary>The chosen answer's share of the vote weight (of the votes, under majority voting), in [0, 1].</summary>
+    public required double VoteShare { get; init; }
+
+    /// <summary>Posterior probability that the chosen answer stays ahead of the runner-up (<see cref="BetaPosterior"/>).</summary>
+    public required double Confidence { get; init; }
+
+    /// <summary>The tally of the vote (rule's ranking, counts, weights, abstentions).</summary>
+    public required VoteTally Tally { get; init; }
+
+    /// <summary>The full distribution of answers, winner first (the tally's groups).</summary>
+    public IReadOnlyList<AnswerGroup> Distribution => Tally.Groups;
+
+    /// <summary>The trace that best represents the answer: in the winning group, the highest mean log-probability (lowest index on ties).</summary>
+    public required Trace? WinningTrace { get; init; }
+
+    /// <summary>All traces drawn, in arrival order.</summary>
+    public required IReadOnlyList<Trace> Traces { get; init; }
+
+    /// <summary>One ballot per trace, in arrival order.</summary>
+    public required IReadOnlyList<Ballot> Ballots { get; init; }
+
+    /// <summary>Traces drawn (equal to <see cref="Usage.Samples"/> for the sampling stage).</summary>
+    public int TracesDrawn => Traces.Count;
+
+    /// <summary>Traces cancelled before they finished (vote decided, deadline), <see cref="FinishReason.Cancelled"/>.</summary>
+    public required int TracesCancelled { get; init; }
+
+    /// <summary>Traces stopped by DeepConf online filtering (<see cref="FinishReason.LowConfidence"/>); they cast no vote.</summary>
+    public required int TracesLowConfidence { get; init; }
+
+    /// <summary>Traces that finished on their own but hold no answer (e.g. cut off at the token limit); they cast no vote.</summary>
+    public required int TracesUnanswered { get; init; }
+
+    /// <summary>Why sampling stopped.</summary>
+    public required StopReason StopReason { get; init; }
+
+    /// <summary>True when the deadline cut sampling short: the answer is the best one so far.</summary>
+    public bool IsDeadlineLimited => StopReason == StopReason.Deadline;
+
+    /// <summary>What the answer cost, over all stages.</summary>
+    public required Usage Usage { get; init; }
+}
