@@ -2,6 +2,7 @@ using System.CommandLine;
 using InferenceScaling.Cli.Commands;
 
 var root = new RootCommand("infscale: inference-time scaling (self-consistency, verification, refinement) on ONNX Runtime.");
+root.Subcommands.Add(SolveCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TrainDataCommand.Create());
 root.Subcommands.Add(EvalSetCommand.Create());

@@ -51,6 +51,9 @@ public sealed class BallotBox
     {
         ArgumentNullException.ThrowIfNull(trace);
         var answer = _extractor.Extract(trace.Text);
+        // A trace cut off at its token limit before writing an answer line casts no vote: its last number is a
+        // half-finished step, not an answer. An explicit answer written before the cut still counts.
+        if (answer is { Source: AnswerSource.LastNumber } && trace.FinishReason == FinishReason.Length) answer = null;
         var key = answer is not null && mayVote ? GroupKey(answer.Text) : null;
         var ballot = new Ballot(trace, answer, key);
         _ballots.Add(ballot);
