@@ -7,8 +7,10 @@ namespace InferenceScaling.Eval;
 /// <param name="Gold">The gold answer.</param>
 /// <param name="Traces">The shared sample pool drawn at the largest budget, in sampling order.</param>
 /// <param name="Outcomes">Every strategy × budget result for this problem.</param>
+/// <param name="Seed">The problem's sampling seed (<see cref="SweepRunner.ProblemSeed"/>), or null when not recorded.</param>
 public sealed record SweepProblemRecord(
     [property: JsonPropertyName("id")] string ProblemId,
     [property: JsonPropertyName("gold")] string Gold,
     [property: JsonPropertyName("traces")] IReadOnlyList<SweepTrace> Traces,
-    [property: JsonPropertyName("outcomes")] IReadOnlyList<SweepOutcome> Outcomes);
+    [property: JsonPropertyName("outcomes")] IReadOnlyList<SweepOutcome> Outcomes,
+    [property: JsonPropertyName("seed")] ulong? Seed = null);

@@ -1,0 +1,61 @@
+using InferenceScaling.Sampling;
+using InferenceScaling.Solving;
+
+namespace InferenceScaling.Eval;
+
+/// <summary>
+/// What a strategy factory in a <see cref="SweepStrategyCatalog"/> gets to build its strategy with: the run's trace
+/// generator and settings, the answer checker, and helpers for the solver-based strategies. Made by
+/// <see cref="SweepRunner"/> once per run. Immutable and thread-safe.
+/// </summary>
+public sealed class SweepStrategyContext
+{
+    /// <summary>Creates a context (the runner does this; public so a harness can build strategies by hand).</summary>
+    /// <param name="generator">The run's trace generator.</param>
+    /// <param name="options">The run's settings.</param>
+    public SweepStrategyContext(ITraceGenerator generator, SweepOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(options);
+        Generator = generator;
+        Options = options;
+        var equivalence = options.Equivalence;
+        Checker = options.AnswerChecker ?? ((gold, predicted) => predicted is not null && equivalence.AreEquivalent(gold, predicted));
+    }
+
+    /// <summary>The run's trace generator.</summary>
+    public ITraceGenerator Generator { get; }
+
+    /// <summary>The run's settings.</summary>
+    public SweepOptions Options { get; }
+
+    /// <summary>The answer checker in effect: <see cref="SweepOptions.AnswerChecker"/>, or the default equivalence check.</summary>
+    public Func<string, string?, bool> Checker { get; }
+
+    /// <summary>The sampling seed of a problem in this run (<see cref="SweepRunner.ProblemSeed"/>).</summary>
+    /// <param name="problemId">The problem's id.</param>
+    public ulong ProblemSeed(string problemId) => SweepRunner.ProblemSeed(Options.Seed, problemId);
+
+    /// <summary>
+    /// A self-consistency solver for one problem, with the run's prompt, sampling settings, extractor and equivalence,
+    /// the problem's <paramref name="seed"/>, and the run's clock. Sharing the seed with the pool means trace i of the
+    /// solver is trace i of the pool, so solver-based and pool-based strategies are compared on the same draws.
+    /// </summary>
+    /// <param name="seed">The problem's seed.</param>
+    /// <param name="temperature">Overrides the sampling temperature (0 for greedy); null keeps the run's.</param>
+    public SelfConsistencySolver CreateSelfConsistencySolver(ulong seed, float? temperature = null)
+    {
+        var sampling = Options.Sampling with { Seed = seed };
+        if (temperature is { } t) sampling = sampling with { Temperature = t };
+        var options = new SelfConsistencyOptions { PromptTemplate = Options.PromptTemplate, Sampling = sampling };
+        return new SelfConsistencySolver(Generator, Options.Extractor, Options.Equivalence, options: options, timeProvider: Options.TimeProvider);
+    }
+
+    /// <summary>
+    /// The budget the <c>adaptive</c> strategy runs under at <paramref name="samples"/>: at most that many samples, in
+    /// waves of <see cref="SweepOptions.AdaptiveWaveSize"/>, stopping at <see cref="SweepOptions.TargetConfidence"/>.
+    /// </summary>
+    /// <param name="samples">The sample budget k.</param>
+    public Budget AdaptiveBudget(int samples) =>
+        new Budget { MaxSamples = samples, TargetConfidence = Options.TargetConfidence, WaveSize = Options.AdaptiveWaveSize }.Validate();
+}
