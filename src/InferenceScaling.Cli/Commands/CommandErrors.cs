@@ -19,6 +19,7 @@ internal static class CommandErrors
         catch (FileNotFoundException ex) { return Fail(ex.Message); }
         catch (DirectoryNotFoundException ex) { return Fail(ex.Message); }
         catch (InvalidDataException ex) { return Fail(ex.Message); }
+        catch (NotSupportedException ex) { return Fail(ex.Message); }
         catch (OperationCanceledException) { return Fail("cancelled"); }
     }
 

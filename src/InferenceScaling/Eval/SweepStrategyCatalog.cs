@@ -96,7 +96,7 @@ public sealed class SweepStrategyCatalog
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!_entries.TryGetValue(name, out var entry))
-            throw new ArgumentException($"Unknown strategy '{name}'. Known strategies: {string.Join(", ", _names)}.", nameof(name));
+            throw new ArgumentException($"Unknown strategy '{name}'. Known strategies: {string.Join(", ", _names)}.");
         return entry.Factory ?? throw new NotSupportedException($"Strategy '{name}' is not available: {entry.Reason}.");
     }
 
