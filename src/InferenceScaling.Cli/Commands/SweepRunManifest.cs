@@ -89,6 +89,7 @@ internal static class SweepRunManifest
             ["versions"] = new JsonObject
             {
                 ["inference_scaling"] = Version(typeof(SweepRunner).Assembly),
+                ["trace_generator"] = nameof(OnnxTraceGenerator) + " " + Version(typeof(OnnxTraceGenerator).Assembly),
                 ["infscale"] = Version(typeof(SweepRunManifest).Assembly),
                 ["Microsoft.ML.OnnxRuntime"] = Version(typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly),
                 ["Microsoft.ML.Tokenizers"] = Version(typeof(Microsoft.ML.Tokenizers.Tokenizer).Assembly),
