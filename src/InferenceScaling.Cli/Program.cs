@@ -9,4 +9,5 @@ root.Subcommands.Add(SkillsCommand.Create());
 root.Subcommands.Add(EvalSetCommand.Create());
 root.Subcommands.Add(GradeCommand.Create());
 root.Subcommands.Add(SweepCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
