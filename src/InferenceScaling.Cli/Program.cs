@@ -8,4 +8,5 @@ root.Subcommands.Add(TrainDataCommand.Create());
 root.Subcommands.Add(EvalSetCommand.Create());
 root.Subcommands.Add(GradeCommand.Create());
 root.Subcommands.Add(SweepCommand.Create());
+root.Subcommands.Add(EvalVerifyCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
