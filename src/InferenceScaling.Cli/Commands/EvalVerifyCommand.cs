@@ -48,7 +48,7 @@ internal static class EvalVerifyCommand
             if (parse.GetValue(limit) is { } l) problems = [.. problems.Take(l)];
             using var m = model.Load(parse);
             var prompts = PromptSet.Find(m.PromptSet);
-            var generator = new OnnxTraceGenerator(m);
+            var generator = new GreedyCache(new OnnxTraceGenerator(m));
             var extractor = new MathAnswerExtractor();
             var eq = MathAnswerEquivalence.Instance;
             var check = new CheckOptions { VerdictTokens = VerdictTokens.FromTokenizer(m.Tokenizer.Encode, VerdictParser.For(prompts).Marker) };
