@@ -5,6 +5,7 @@ var root = new RootCommand("infscale: inference-time scaling (self-consistency, 
 root.Subcommands.Add(SolveCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TrainDataCommand.Create());
+root.Subcommands.Add(SkillsCommand.Create());
 root.Subcommands.Add(EvalSetCommand.Create());
 root.Subcommands.Add(GradeCommand.Create());
 root.Subcommands.Add(SweepCommand.Create());

@@ -34,6 +34,19 @@ def pre_tokenize(text):
     return ["".join(BYTE_ENCODER[b] for b in piece.encode("utf-8")) for piece in _regex.findall(text)]
 
 
+def merge_pair(syms, a, b):
+    """Replaces every adjacent (a, b) in syms, left to right, with a + b."""
+    out, i = [], 0
+    while i < len(syms):
+        if i + 1 < len(syms) and syms[i] == a and syms[i + 1] == b:
+            out.append(a + b)
+            i += 2
+        else:
+            out.append(syms[i])
+            i += 1
+    return out
+
+
 class Bpe:
     def __init__(self, vocab, merges):
         self.vocab = vocab
@@ -65,15 +78,7 @@ class Bpe:
             (a, b), _ = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))
             merges.append(f"{a} {b}")
             for w, syms in words.items():
-                i, out = 0, []
-                while i < len(syms):
-                    if i + 1 < len(syms) and syms[i] == a and syms[i + 1] == b:
-                        out.append(a + b)
-                        i += 2
-                    else:
-                        out.append(syms[i])
-                        i += 1
-                words[w] = out
+                words[w] = merge_pair(syms, a, b)
         vocab = {}
         for ch in sorted(BYTE_DECODER, key=lambda c: BYTE_DECODER[c]):
             vocab[ch] = len(vocab)
@@ -97,16 +102,7 @@ class Bpe:
                     best = (r, i)
             if best is None:
                 break
-            a, b = syms[best[1]], syms[best[1] + 1]
-            out, i = [], 0
-            while i < len(syms):
-                if i + 1 < len(syms) and syms[i] == a and syms[i + 1] == b:
-                    out.append(a + b)
-                    i += 2
-                else:
-                    out.append(syms[i])
-                    i += 1
-            syms = out
+            syms = merge_pair(syms, syms[best[1]], syms[best[1] + 1])
         ids = [self.vocab[s] for s in syms]
         self.cache[piece] = ids
         return ids

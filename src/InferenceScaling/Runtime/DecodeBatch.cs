@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -47,7 +48,7 @@ internal sealed class DecodeBatch
     private readonly long[][] _inputShapes, _outputShapes;
 
     /// <summary>An always-true <c>use_cache_branch</c> value for merged decoders, when needed.</summary>
-    private readonly bool[] _useCache = [true];
+    private readonly bool[] _useCache = GC.AllocateArray<bool>(1, pinned: true);
 
     public DecodeBatch(DecoderModel model, int rows, int length)
     {
@@ -58,10 +59,10 @@ internal sealed class DecodeBatch
         _past = Allocate(n, _capacity);
         _present = Allocate(n, _capacity);
         _real = new int[Math.Max(rows, 1)];
-        _logits = new float[Math.Max(rows, 1) * _sig.VocabularySize];
-        _ids = new long[Math.Max(rows, 1)];
-        _positions = new long[Math.Max(rows, 1)];
-        _mask = new long[Math.Max(rows, 1) * (length + 1)];
+        _logits = GC.AllocateArray<float>(Math.Max(rows, 1) * _sig.VocabularySize, pinned: true);
+        _ids = GC.AllocateArray<long>(Math.Max(rows, 1), pinned: true);
+        _positions = GC.AllocateArray<long>(Math.Max(rows, 1), pinned: true);
+        _mask = GC.AllocateArray<long>(Math.Max(rows, 1) * (length + 1), pinned: true);
 
         var inputs = new List<string> { _sig.InputIds, _sig.AttentionMask };
         if (_sig.PositionIds is not null) inputs.Add(_sig.PositionIds);
@@ -74,6 +75,8 @@ internal sealed class DecodeBatch
         _inputShapes = new long[_inputNames.Length][];
         _outputShapes = new long[_outputNames.Length][];
         for (var i = 0; i < _inputShapes.Length; i++) _inputShapes[i] = new long[i < _inputNames.Length - n ? (_inputNames[i] == _sig.UseCacheBranch ? 1 : 2) : 4];
+        _useCache[0] = true;
+        if (_sig.UseCacheBranch is not null) _inputShapes[Array.IndexOf(_inputNames, _sig.UseCacheBranch)][0] = 1;
         _outputShapes[0] = new long[3];
         for (var i = 1; i < _outputShapes.Length; i++) _outputShapes[i] = new long[4];
     }
@@ -221,20 +224,21 @@ internal sealed class DecodeBatch
             m[pad..].Fill(1L);
         }
 
+        // Raw-pointer tensors over pinned buffers: no pinning handles per step, only the OrtValue wrappers.
         var k = 0;
-        _inputs[k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _ids.AsMemory(0, rows), Shape(_inputShapes[k++], rows, 1));
-        _inputs[k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _mask.AsMemory(0, rows * total), Shape(_inputShapes[k++], rows, total));
+        _inputs[k] = Tensor(TensorElementType.Int64, _ids, rows * sizeof(long), Shape(_inputShapes[k++], rows, 1));
+        _inputs[k] = Tensor(TensorElementType.Int64, _mask, rows * total * sizeof(long), Shape(_inputShapes[k++], rows, total));
         if (_sig.PositionIds is not null)
-            _inputs[k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _positions.AsMemory(0, rows), Shape(_inputShapes[k++], rows, 1));
+            _inputs[k] = Tensor(TensorElementType.Int64, _positions, rows * sizeof(long), Shape(_inputShapes[k++], rows, 1));
         if (_sig.UseCacheBranch is not null)
-            _inputs[k++] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _useCache.AsMemory(), [1]);
-        var pastFloats = (long)rows * _sig.KvWidth * t;
-        var presentFloats = (long)rows * _sig.KvWidth * total;
+            _inputs[k] = Tensor(TensorElementType.Bool, _useCache, 1, _inputShapes[k++]);
+        var pastBytes = (long)rows * _sig.KvWidth * t * sizeof(float);
+        var presentBytes = (long)rows * _sig.KvWidth * total * sizeof(float);
         for (var i = 0; i < n; i++)
-            _inputs[k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _past[i].AsMemory(0, (int)pastFloats), Kv(_inputShapes[k++], rows, t));
-        _outputs[0] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _logits.AsMemory(0, rows * vocab), Shape(_outputShapes[0], rows, 1, vocab));
+            _inputs[k] = Tensor(TensorElementType.Float, _past[i], pastBytes, Kv(_inputShapes[k++], rows, t));
+        _outputs[0] = Tensor(TensorElementType.Float, _logits, (long)rows * vocab * sizeof(float), Shape(_outputShapes[0], rows, 1, vocab));
         for (var i = 0; i < n; i++)
-            _outputs[i + 1] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _present[i].AsMemory(0, (int)presentFloats), Kv(_outputShapes[i + 1], rows, total));
+            _outputs[i + 1] = Tensor(TensorElementType.Float, _present[i], presentBytes, Kv(_outputShapes[i + 1], rows, total));
         try
         {
             _model.Session.Run(runOptions, _inputNames, _inputs, _outputNames, _outputs);
@@ -333,12 +337,14 @@ internal sealed class DecodeBatch
         if (_real.Length < rows)
         {
             Array.Resize(ref _real, rows);
-            Array.Resize(ref _ids, rows);
-            Array.Resize(ref _positions, rows);
-            Array.Resize(ref _logits, rows * _sig.VocabularySize);
+            _ids = GC.AllocateArray<long>(rows, pinned: true);
+            _positions = GC.AllocateArray<long>(rows, pinned: true);
+            var logits = GC.AllocateArray<float>(rows * _sig.VocabularySize, pinned: true);
+            Array.Copy(_logits, logits, _logits.Length);
+            _logits = logits;
         }
 
-        if (_mask.Length < rows * (length + 1)) _mask = new long[rows * (length + 1) * 3 / 2];
+        if (_mask.Length < rows * (length + 1)) _mask = GC.AllocateArray<long>(rows * (length + 1) * 3 / 2, pinned: true);
     }
 
     private static float[][] Allocate(int count, long floats)
@@ -348,6 +354,10 @@ internal sealed class DecodeBatch
         for (var i = 0; i < count; i++) result[i] = GC.AllocateUninitializedArray<float>((int)floats, pinned: true);
         return result;
     }
+
+    /// <summary>A tensor over a pinned array (allocated on the pinned object heap, so its address never moves).</summary>
+    private static OrtValue Tensor(TensorElementType type, Array pinned, long bytes, long[] shape) =>
+        OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, type, shape, Marshal.UnsafeAddrOfPinnedArrayElement(pinned, 0), bytes);
 
     private static OrtValue Track(List<OrtValue> values, OrtValue value)
     {

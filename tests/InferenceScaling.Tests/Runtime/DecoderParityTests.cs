@@ -30,6 +30,19 @@ public sealed class DecoderParityTests(TinyModelFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public void Tokenizer_MatchesThePythonBpeAndRoundTrips()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.TinyModel, "tokenizer_reference.json")));
+        foreach (var c in doc.RootElement.EnumerateArray())
+        {
+            var text = c.GetProperty("text").GetString()!;
+            var ids = Model.Tokenizer.Encode(text);
+            Assert.Equal(c.GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()), ids);
+            Assert.Equal(text, Model.Tokenizer.Decode(ids));
+        }
+    }
+
+    [Fact]
     public void Prefill_LastLogitsMatchTorch()
     {
         var batch = new DecodeBatch(Model, 1, 64);
