@@ -9,5 +9,6 @@ root.Subcommands.Add(SkillsCommand.Create());
 root.Subcommands.Add(EvalSetCommand.Create());
 root.Subcommands.Add(GradeCommand.Create());
 root.Subcommands.Add(SweepCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(EvalVerifyCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -132,6 +132,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--eval-every", type=int, default=1000)
+    ap.add_argument("--init-from", help="start from this checkpoint (runs/last.pt) instead of random weights: a second "
+                    "training phase; the tokenizer is retrained on the same data and must come out identical")
     ap.add_argument("--limit", type=int, help="read only the first N examples")
     ap.add_argument("--smoke", action="store_true", help="tiny run (a minute or two) that exercises every stage")
     args = ap.parse_args()
@@ -153,10 +155,16 @@ def main():
     cfg = Config(vocab_size=len(bpe.vocab), d_model=args.d_model, n_layer=args.layers, n_head=args.heads,
                  n_kv_head=args.kv_heads, context=args.context)
     model = Decoder(cfg)
+    if args.init_from:
+        ckpt = torch.load(args.init_from)
+        if ckpt["config"] != cfg.to_dict():
+            raise SystemExit(f"--init-from: checkpoint config {ckpt['config']} differs from {cfg.to_dict()}")
+        model.load_state_dict(ckpt["state"])
+        print(f"initialised from {args.init_from} (step {ckpt['step']})", flush=True)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model {cfg.to_dict()} params {n_params / 1e6:.2f}M", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
-    warmup = 150 if args.minutes else max(1, min(300, args.steps // 10))
+    warmup = 50 if args.init_from else 150 if args.minutes else max(1, min(300, args.steps // 10))
 
     # Batches drawn from one task at a time keep padding small (the tasks differ in length).
     by_task = {}
@@ -212,7 +220,7 @@ def main():
     refs.append([r["prompt"] for r in rows if r["task"] == "check"][0])
     card = None
     meta = {"params": n_params, "steps": step, "minutes_budget": args.minutes, "batch": args.batch, "lr": args.lr, "minutes": round(minutes, 1),
-            "tokens": tokens, "seed": args.seed, "config": cfg.to_dict(), "data": os.path.basename(args.data)}
+            "tokens": tokens, "seed": args.seed, "init_from": args.init_from, "config": cfg.to_dict(), "data": os.path.basename(args.data)}
     write_model_folder(model, bpe, args.out, refs, extra_card=card)
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump(meta, f, indent=1)

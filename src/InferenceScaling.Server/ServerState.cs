@@ -1,0 +1,112 @@
+using System.Diagnostics.Metrics;
+using InferenceScaling.Answers;
+using InferenceScaling.Prompts;
+using InferenceScaling.Runtime;
+using InferenceScaling.Sampling;
+using InferenceScaling.Scheduling;
+using InferenceScaling.Solving;
+
+namespace InferenceScaling.Server;
+
+/// <summary>
+/// What the endpoints share: the model, the scheduler every request decodes on, the prompt format, admission control
+/// and the request metrics. One per host; thread-safe.
+/// </summary>
+internal sealed class ServerState : IAsyncDisposable
+{
+    /// <summary>Requests being handled now (admission control for 429).</summary>
+    private int _inFlight;
+
+    /// <summary>Request latency, by endpoint and status.</summary>
+    private readonly Histogram<double> _latency;
+
+    /// <summary>Requests refused as too many.</summary>
+    private readonly Counter<long> _rejected;
+
+    /// <summary>The server's meter (same name as the scheduler's, so one exporter subscription covers both).</summary>
+    private readonly Meter _meter = new(ContinuousBatchScheduler.MeterName);
+
+    /// <summary>Whether this state owns (and disposes) the model.</summary>
+    private readonly bool _ownsModel;
+
+    public ServerState(ServerOptions options, DecoderModel model, bool ownsModel, ContinuousBatchScheduler scheduler)
+    {
+        Options = options;
+        Model = model;
+        _ownsModel = ownsModel;
+        Scheduler = scheduler;
+        ModelId = options.ModelId ?? Path.GetFileName(model.Folder.TrimEnd(Path.DirectorySeparatorChar));
+        Prompts = FindPrompts(options.PromptSet ?? model.PromptSet);
+        _latency = _meter.CreateHistogram<double>("inferencescaling.server.request.duration", "s", "Time to answer a request, by endpoint and status.");
+        _rejected = _meter.CreateCounter<long>("inferencescaling.server.requests_rejected", "{request}", "Requests refused with 429 (too many in flight or queue full).");
+        _meter.CreateObservableGauge("inferencescaling.server.requests_in_flight", () => Volatile.Read(ref _inFlight), "{request}", "Requests being handled.");
+    }
+
+    public ServerOptions Options { get; }
+
+    public DecoderModel Model { get; }
+
+    public ContinuousBatchScheduler Scheduler { get; }
+
+    public string ModelId { get; }
+
+    /// <summary>The prompt set, or null for the model's plain <c>Q: …\nA:</c> format.</summary>
+    public PromptSet? Prompts { get; }
+
+    /// <summary>Whether the host is stopping: new requests get 503.</summary>
+    public bool Stopping { get; set; }
+
+    /// <summary>Formats a question into the solve prompt.</summary>
+    public string FormatQuestion(string question) => Prompts?.Solve(question) ?? SelfConsistencyOptions.FormatDefaultPrompt(question);
+
+    /// <summary>Stop strings every generation uses.</summary>
+    public IReadOnlyList<string> StopStrings => Prompts?.StopStrings ?? [];
+
+    /// <summary>A self-consistency solver with these sampling settings on the shared scheduler.</summary>
+    public SelfConsistencySolver Solver(SamplingOptions sampling) => new(
+        Scheduler,
+        new MathAnswerExtractor(),
+        MathAnswerEquivalence.Instance,
+        options: new SelfConsistencyOptions { PromptTemplate = FormatQuestion, Sampling = sampling });
+
+    /// <summary>The default sampling of the service.</summary>
+    public SamplingOptions DefaultSampling => new()
+    {
+        Temperature = Model.DefaultTemperature ?? 0.8f,
+        MaxTokens = Options.DefaultMaxTokens,
+        StopStrings = StopStrings,
+    };
+
+    /// <summary>Takes a slot, or returns false when the server is full (answer 429).</summary>
+    public bool TryEnter()
+    {
+        if (Interlocked.Increment(ref _inFlight) <= Options.MaxConcurrentRequests && !Scheduler.IsQueueFull) return true;
+        Interlocked.Decrement(ref _inFlight);
+        _rejected.Add(1);
+        return false;
+    }
+
+    public void Leave() => Interlocked.Decrement(ref _inFlight);
+
+    public void RecordLatency(string endpoint, int status, TimeSpan elapsed) =>
+        _latency.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("endpoint", endpoint), new KeyValuePair<string, object?>("status", status));
+
+    public async ValueTask DisposeAsync()
+    {
+        await Scheduler.DisposeAsync().ConfigureAwait(false);
+        _meter.Dispose();
+        if (_ownsModel) Model.Dispose();
+    }
+
+    private static PromptSet? FindPrompts(string? name)
+    {
+        try
+        {
+            return PromptSet.Find(name);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using InferenceScaling.Runtime;
+using InferenceScaling.Scheduling;
+using InferenceScaling.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace InferenceScaling.Tests.Server;
+
+/// <summary>The service on a real Kestrel at 127.0.0.1 on a free port, over the fixture model (not owned).</summary>
+internal sealed class LoopbackServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private LoopbackServer(WebApplication app, ContinuousBatchScheduler scheduler, Uri address)
+    {
+        _app = app;
+        Scheduler = scheduler;
+        Address = address;
+        Client = new HttpClient { BaseAddress = address };
+    }
+
+    public ContinuousBatchScheduler Scheduler { get; }
+
+    public Uri Address { get; }
+
+    public HttpClient Client { get; }
+
+    public static async Task<LoopbackServer> StartAsync(DecoderModel model, ServerOptions? options = null, bool paused = false)
+    {
+        // The arith format is short enough for the fixture's 96-token context.
+        options ??= new ServerOptions();
+        options = options with { PromptSet = options.PromptSet ?? "arith" };
+        var scheduler = new ContinuousBatchScheduler(model, new SchedulerOptions { MaxRows = options.MaxRows, QueueCapacity = 64 }, startPaused: paused);
+        var app = SolveServer.Build(options, ["--urls", "http://127.0.0.1:0"], model, ownsModel: false, scheduler);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new LoopbackServer(app, scheduler, new Uri(address));
+    }
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
+        Client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+
+    public static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonElement>())!;
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
