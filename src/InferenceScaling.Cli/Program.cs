@@ -10,4 +10,5 @@ root.Subcommands.Add(EvalSetCommand.Create());
 root.Subcommands.Add(GradeCommand.Create());
 root.Subcommands.Add(SweepCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(EvalVerifyCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

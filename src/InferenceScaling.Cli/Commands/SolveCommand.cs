@@ -3,16 +3,30 @@ using System.Globalization;
 using System.Text.Json;
 using InferenceScaling.Answers;
 using InferenceScaling.Prompts;
+using InferenceScaling.Refinement;
 using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
 using InferenceScaling.Solving;
+using InferenceScaling.Verification;
 using InferenceScaling.Voting;
 
 namespace InferenceScaling.Cli.Commands;
 
-/// <summary><c>infscale solve</c>: one question, self-consistency under a budget, the vote and its cost.</summary>
+/// <summary>
+/// <c>infscale solve</c>: one question, self-consistency under a budget, optionally verified and refined, the vote and
+/// its cost. Verification runs with <c>--verify</c> or when the budget allows checks (<c>thorough</c>: 8); refinement
+/// with <c>--refine</c> or when it allows rounds (<c>thorough</c>: 2). A flag on a budget that allows none uses
+/// <see cref="DefaultChecks"/> checks / <see cref="DefaultRounds"/> round; <c>verifications=0</c> / <c>rounds=0</c> in
+/// the budget turn a stage off.
+/// </summary>
 internal static class SolveCommand
 {
+    /// <summary>Checks used by <c>--verify</c> when the budget allows none.</summary>
+    public const int DefaultChecks = 4;
+
+    /// <summary>Rounds used by <c>--refine</c> when the budget allows none.</summary>
+    public const int DefaultRounds = 1;
+
     public static Command Create()
     {
         var question = new Argument<string>("question") { Description = "The math question." };
@@ -26,10 +40,13 @@ internal static class SolveCommand
         var vote = new Option<string>("--vote") { Description = "majority | logprob | confidence (DeepConf filtered).", DefaultValueFactory = _ => "majority" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var traces = new Option<bool>("--traces") { Description = "Also print every trace." };
+        var verify = new Option<bool>("--verify") { Description = $"Check the candidate answers with the model's critique skill and select by verdicts (on by default when the budget allows checks, e.g. thorough; {DefaultChecks} checks if it allows none)." };
+        var refine = new Option<bool>("--refine") { Description = $"Gated refinement: critique a non-decisive winner, revise, keep only confirmed revisions (on by default when the budget allows rounds, e.g. thorough; {DefaultRounds} round if it allows none)." };
+        var selection = new Option<string>("--selection") { Description = "With verification: weighted (votes × p(correct)) | verifier (best verdict score wins).", DefaultValueFactory = _ => "weighted" };
         var model = new ModelArguments();
         var command = new Command("solve", "Solve a question by self-consistency: sample traces in waves, vote, stop when decided or the budget is spent.")
         {
-            question, budget, samples, deadline, target, temperature, maxTokens, seed, vote, json, traces,
+            question, budget, samples, deadline, target, temperature, maxTokens, seed, vote, json, traces, verify, refine, selection,
         };
         model.AddTo(command);
         command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
@@ -38,7 +55,15 @@ internal static class SolveCommand
             if (parse.GetValue(samples) is { } n) b = b with { MaxSamples = n };
             if (parse.GetValue(deadline) is { } d) b = b with { Deadline = Budget.Parse("deadline=" + d).Deadline };
             if (parse.GetValue(target) is { } t) b = b with { TargetConfidence = t };
+            if (parse.GetValue(verify) && b.MaxVerifications == 0) b = b with { MaxVerifications = DefaultChecks };
+            if (parse.GetValue(refine) && b.MaxRefinementRounds == 0) b = b with { MaxRefinementRounds = DefaultRounds };
             b.Validate();
+            var select = parse.GetValue(selection)!.ToLowerInvariant() switch
+            {
+                "weighted" => VerificationSelection.Weighted,
+                "verifier" or "verifier-only" => VerificationSelection.VerifierOnly,
+                var other => throw new FormatException($"--selection: unknown rule '{other}' (weighted, verifier)."),
+            };
             IVotingRule rule = parse.GetValue(vote)!.ToLowerInvariant() switch
             {
                 "majority" => MajorityVote.Instance,
@@ -60,7 +85,14 @@ internal static class SolveCommand
                     StopStrings = prompts.StopStrings,
                 },
             };
-            var solver = new SelfConsistencySolver(new OnnxTraceGenerator(m), new MathAnswerExtractor(), MathAnswerEquivalence.Instance, rule, options);
+            var generator = new OnnxTraceGenerator(m);
+            var extractor = new MathAnswerExtractor();
+            var check = new CheckOptions { VerdictTokens = VerdictTokens.FromTokenizer(m.Tokenizer.Encode, VerdictParser.For(prompts).Marker) };
+            var builder = new SelfConsistencySolver(generator, extractor, MathAnswerEquivalence.Instance, rule, options).AsBuilder();
+            // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
+            if (b.MaxRefinementRounds > 0) builder.UseRefinement(generator, prompts, extractor, MathAnswerEquivalence.Instance, new RefinementOptions { Check = check });
+            if (b.MaxVerifications > 0) builder.UseVerification(generator, prompts, new VerificationOptions { Selection = select, Check = check });
+            var solver = builder.Build();
             var s = await solver.SolveAsync(parse.GetValue(question)!, b, ct).ConfigureAwait(false);
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(ToJson(s, b, m, parse.GetValue(traces)), new JsonSerializerOptions { WriteIndented = true }));
             else Print(s, b, parse.GetValue(traces));
@@ -76,6 +108,29 @@ internal static class SolveCommand
         Console.WriteLine(string.Create(inv, $"vote share {s.VoteShare:P0}, posterior confidence {s.Confidence:F3}, stopped: {s.StopReason}"));
         foreach (var g in s.Tally.Groups)
             Console.WriteLine(string.Create(inv, $"  {g.Representative,-12} {g.Count,3} votes  weight {g.Weight,6:F2}  mean logp {g.MeanLogProb,7:F3}"));
+        if (s.Verification is { } v)
+        {
+            Console.WriteLine(string.Create(inv, $"verification ({v.Selection}): {v.Checks.Count} checks{(v.StoppedEarly ? ", stopped: leader cannot be overtaken" : "")}{(v.BudgetExhausted ? ", budget exhausted" : "")}; {v.Usage.GeneratedTokens} tokens{(v.ChangedAnswer ? $"; changed the vote's answer ({v.VotedAnswerKey})" : "")}"));
+            foreach (var c in v.Candidates)
+            {
+                Console.WriteLine(string.Create(inv, $"  {c.Answer,-12} {c.Votes,3} votes  score {(c.Score is { } sc ? sc.ToString("F3", inv) : "  -  "),5}  weight {c.Weight,6:F2}"));
+                foreach (var k in c.Checks)
+                    Console.WriteLine(string.Create(inv, $"    check [{k.SolutionTraceIndex}] {k.Verdict}{(k.WrongStep is { } ws ? $" at step {ws}" : "")} p(correct) {(k.CorrectProbability is { } pc ? pc.ToString("F3", inv) : "-")}: {k.Text.Trim().ReplaceLineEndings(" ")}"));
+            }
+        }
+
+        if (s.Refinement is { } r)
+        {
+            Console.WriteLine($"refinement: {(r.GateOpened ? "ran" : "skipped")} ({r.GateReason}); {r.Rounds.Count} round(s); {(r.Changed ? $"changed {r.OriginalAnswer} -> {r.FinalAnswer}" : "answer kept")}; {r.Usage.GeneratedTokens} tokens");
+            foreach (var round in r.Rounds)
+            {
+                Console.WriteLine(string.Create(inv, $"  round {round.Number}: critique of {round.Answer}{(round.CritiqueReused ? " (reused)" : "")}: {round.Critique.Verdict}: {round.Critique.Text.Trim().ReplaceLineEndings(" ")}"));
+                foreach (var rev in round.Revisions)
+                    Console.WriteLine($"    revision [{rev.Trace.Index}] -> {rev.Answer ?? "(no answer)"}: {rev.Trace.Text.Trim().ReplaceLineEndings(" ")}");
+                Console.WriteLine(string.Create(inv, $"    {round.Outcome}: {round.Reason}; {round.Usage.GeneratedTokens} tokens"));
+            }
+        }
+
         var u = s.Usage;
         Console.WriteLine(string.Create(inv,
             $"traces: {u.Samples} drawn, {s.TracesCancelled} cancelled, {s.TracesUnanswered} unanswered; tokens: {u.PromptTokens} prompt + {u.GeneratedTokens} generated; forward passes {u.ForwardPasses}; {u.WallTime.TotalMilliseconds:F0} ms; budget {budget}"));
@@ -101,6 +156,35 @@ internal static class SolveCommand
             generated_tokens = s.Usage.GeneratedTokens,
             forward_passes = s.Usage.ForwardPasses,
             wall_ms = Math.Round(s.Usage.WallTime.TotalMilliseconds, 1),
+        },
+        verification = s.Verification is not { } v ? null : new
+        {
+            selection = v.Selection.ToString(),
+            voted_answer_key = v.VotedAnswerKey,
+            stopped_early = v.StoppedEarly,
+            budget_exhausted = v.BudgetExhausted,
+            generated_tokens = v.Usage.GeneratedTokens,
+            candidates = v.Candidates.Select(c => new
+            {
+                answer = c.Answer, key = c.Key, votes = c.Votes, score = c.Score, weight = c.Weight,
+                checks = c.Checks.Select(k => new { trace = k.SolutionTraceIndex, verdict = k.Verdict.ToString(), wrong_step = k.WrongStep, p_verdict = k.VerdictProbability, p_correct = k.CorrectProbability, text = k.Text, tokens = k.Usage.GeneratedTokens }),
+            }),
+        },
+        refinement = s.Refinement is not { } r ? null : new
+        {
+            gate_opened = r.GateOpened,
+            gate_reason = r.GateReason,
+            original_answer = r.OriginalAnswer,
+            final_answer = r.FinalAnswer,
+            changed = r.Changed,
+            generated_tokens = r.Usage.GeneratedTokens,
+            rounds = r.Rounds.Select(x => new
+            {
+                number = x.Number, answer = x.Answer, critique = x.Critique.Text, verdict = x.Critique.Verdict.ToString(), critique_reused = x.CritiqueReused,
+                revisions = x.Revisions.Select(v => new { answer = v.Answer, text = v.Trace.Text }),
+                candidate = x.CandidateAnswer, confirmation = x.ConfirmationCheck?.Verdict.ToString(), revote_leader = x.ReVoteLeader,
+                outcome = x.Outcome.ToString(), reason = x.Reason, generated_tokens = x.Usage.GeneratedTokens,
+            }),
         },
         budget = budget.ToString(),
         model = model.Folder,

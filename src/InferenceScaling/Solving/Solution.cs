@@ -1,4 +1,6 @@
+using InferenceScaling.Refinement;
 using InferenceScaling.Sampling;
+using InferenceScaling.Verification;
 using InferenceScaling.Voting;
 
 namespace InferenceScaling.Solving;
@@ -62,4 +64,18 @@ public sealed record Solution
 
     /// <summary>What the answer cost, over all stages.</summary>
     public required Usage Usage { get; init; }
+
+    /// <summary>
+    /// The verification stage's checks and candidate scores, or null when no verification ran. When set, the answer,
+    /// tally, share, confidence and winning trace are the verifier rule's.
+    /// </summary>
+    public VerificationResult? Verification { get; init; }
+
+    /// <summary>
+    /// The refinement stage's rounds, or null when no refinement stage ran. When refinement changed the answer
+    /// (<see cref="RefinementResult.Changed"/>), <see cref="Answer"/>, <see cref="AnswerKey"/> and
+    /// <see cref="WinningTrace"/> are the accepted revision's, while <see cref="Tally"/>, <see cref="VoteShare"/> and
+    /// <see cref="Confidence"/> still describe the vote before refinement.
+    /// </summary>
+    public RefinementResult? Refinement { get; init; }
 }

@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using InferenceScaling.Answers;
+using InferenceScaling.Eval;
+using InferenceScaling.Prompts;
+using InferenceScaling.Refinement;
+using InferenceScaling.Runtime;
+using InferenceScaling.Sampling;
+using InferenceScaling.Solving;
+using InferenceScaling.Verification;
+
+namespace InferenceScaling.Cli.Commands;
+
+/// <summary>
+/// Hidden <c>infscale eval-verify</c>: the measurement harness of issues 5 and 8. Per problem it draws one pool of
+/// samples and scores, on that same pool: majority@k, verifier-only, verifier-weighted, verifier-weighted + refinement
+/// and majority + refinement; prints accuracy (95% bootstrap CI), mean generated tokens (sampling + checks +
+/// rounds), and how often refinement turned right into wrong and wrong into right.
+/// </summary>
+internal static class EvalVerifyCommand
+{
+    /// <summary>The strategies scored, in print order.</summary>
+    private static readonly string[] Strategies = ["majority", "verifier-only", "verifier-weighted", "weighted+refine", "majority+refine"];
+
+    public static Command Create()
+    {
+        var set = new Option<string>("--set") { Description = "Eval set JSONL (infscale eval-set draw).", Required = true };
+        var samples = new Option<int>("--samples", "-n") { Description = "Samples per problem.", DefaultValueFactory = _ => 16 };
+        var checks = new Option<int>("--verifications") { Description = "Most checks per problem.", DefaultValueFactory = _ => 16 };
+        var rounds = new Option<int>("--rounds") { Description = "Most refinement rounds.", DefaultValueFactory = _ => 2 };
+        var limit = new Option<int?>("--limit") { Description = "Only the first N problems." };
+        var parallel = new Option<int>("--parallel") { Description = "Problems in flight at once.", DefaultValueFactory = _ => 1 };
+        var temperature = new Option<float?>("--temperature", "-t") { Description = "Sampling temperature (default: model's, else 0.8)." };
+        var seed = new Option<ulong>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 0UL };
+        var output = new Option<string?>("--out") { Description = "Per-problem JSONL." };
+        var model = new ModelArguments();
+        var command = new Command("eval-verify", "Measure majority vs verifier selection vs refinement on one sample pool per problem.")
+        {
+            set, samples, checks, rounds, limit, parallel, temperature, seed, output,
+        };
+        command.Hidden = true;
+        model.AddTo(command);
+        command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
+        {
+            var problems = EvalSet.Load(parse.GetValue(set)!).Problems;
+            if (parse.GetValue(limit) is { } l) problems = [.. problems.Take(l)];
+            using var m = model.Load(parse);
+            var prompts = PromptSet.Find(m.PromptSet);
+            var generator = new GreedyCache(new OnnxTraceGenerator(m));
+            var extractor = new MathAnswerExtractor();
+            var eq = MathAnswerEquivalence.Instance;
+            var check = new CheckOptions { VerdictTokens = VerdictTokens.FromTokenizer(m.Tokenizer.Encode, VerdictParser.For(prompts).Marker) };
+            var sc = new SelfConsistencySolver(generator, extractor, eq, options: new SelfConsistencyOptions
+            {
+                PromptTemplate = prompts.Solve,
+                Sampling = new SamplingOptions { Temperature = parse.GetValue(temperature) ?? m.DefaultTemperature ?? 0.8f, MaxTokens = 128, Seed = parse.GetValue(seed), StopStrings = prompts.StopStrings },
+            });
+            var weighted = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check });
+            var only = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Selection = VerificationSelection.VerifierOnly, Check = check });
+            var refiner = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Check = check });
+            var budget = new Budget
+            {
+                MaxSamples = parse.GetValue(samples), WaveSize = parse.GetValue(samples),
+                MaxVerifications = parse.GetValue(checks), MaxRefinementRounds = parse.GetValue(rounds),
+            }.Validate();
+            Console.Error.WriteLine($"eval-verify: {problems.Count} problems, budget {budget}, check tokens {(check.VerdictTokens is { } vt ? $"{vt.CorrectTokenId}/{vt.WrongTokenId}" : "unknown")}");
+
+            var results = new ConcurrentDictionary<int, Row>();
+            var done = 0;
+            await Parallel.ForEachAsync(Enumerable.Range(0, problems.Count), new ParallelOptions { MaxDegreeOfParallelism = parse.GetValue(parallel), CancellationToken = ct }, async (i, token) =>
+            {
+                var p = problems[i];
+                var s = await sc.SolveAsync(p.Question, budget, token).ConfigureAwait(false);
+                var w = await weighted.VerifyAsync(s, budget, token).ConfigureAwait(false);
+                var o = await only.VerifyAsync(s, budget, token).ConfigureAwait(false);
+                var wr = await refiner.RefineAsync(w, budget, token).ConfigureAwait(false);
+                var sr = await refiner.RefineAsync(s, budget, token).ConfigureAwait(false);
+                bool Right(Solution x) => x.Answer is { } a && eq.AreEquivalent(a, p.Answer);
+                results[i] = new Row(p, [s, o, w, wr, sr], [Right(s), Right(o), Right(w), Right(wr), Right(sr)]);
+                var n = Interlocked.Increment(ref done);
+                if (n % 10 == 0) Console.Error.WriteLine($"  {n}/{problems.Count}");
+            }).ConfigureAwait(false);
+
+            var rows = Enumerable.Range(0, problems.Count).Select(i => results[i]).ToList();
+            var inv = CultureInfo.InvariantCulture;
+            Console.WriteLine($"problems: {rows.Count}; samples {budget.MaxSamples}; checks ≤ {budget.MaxVerifications}; rounds ≤ {budget.MaxRefinementRounds}");
+            Console.WriteLine("strategy             accuracy  95% CI            gen tokens/problem");
+            for (var k = 0; k < Strategies.Length; k++)
+            {
+                var ci = BootstrapInterval.Mean([.. rows.Select(r => r.Right[k] ? 1.0 : 0.0)]);
+                var tokens = rows.Average(r => (double)r.Solutions[k].Usage.GeneratedTokens);
+                Console.WriteLine(string.Create(inv, $"{Strategies[k],-20} {ci.Estimate,7:P1}  [{ci.Lower:P1}, {ci.Upper:P1}]  {tokens,10:F0}"));
+            }
+
+            Console.WriteLine(string.Create(inv, $"oracle (some sample right): {rows.Average(r => r.Solutions[0].Ballots.Any(b => b.Answer is { } a && eq.AreEquivalent(a.Text, r.Problem.Answer)) ? 1.0 : 0.0):P1}"));
+            Flips("weighted+refine vs verifier-weighted", rows, 2, 3);
+            Flips("majority+refine vs majority", rows, 0, 4);
+            Flips("verifier-weighted vs majority", rows, 0, 2);
+            Flips("verifier-only vs majority", rows, 0, 1);
+            var opened = rows.Count(r => r.Solutions[3].Refinement?.GateOpened == true);
+            Console.WriteLine($"refinement gate opened (after weighted): {opened}/{rows.Count}; (after majority): {rows.Count(r => r.Solutions[4].Refinement?.GateOpened == true)}/{rows.Count}");
+
+            if (parse.GetValue(output) is { } path)
+            {
+                using var writer = new StreamWriter(path);
+                foreach (var r in rows)
+                {
+                    writer.WriteLine(JsonSerializer.Serialize(new
+                    {
+                        id = r.Problem.Id,
+                        gold = r.Problem.Answer,
+                        answers = Strategies.Select((name, k) => new { strategy = name, answer = r.Solutions[k].Answer, right = r.Right[k], generated_tokens = r.Solutions[k].Usage.GeneratedTokens }),
+                        votes = r.Solutions[0].Tally.Groups.Select(g => new { answer = g.Representative, count = g.Count }),
+                        checks = r.Solutions[2].Verification?.Checks.Select(c => new { answer = c.Answer, verdict = c.Verdict.ToString(), p_correct = c.CorrectProbability, text = c.Text }),
+                        rounds = r.Solutions[3].Refinement?.Rounds.Select(x => new { outcome = x.Outcome.ToString(), reason = x.Reason, candidate = x.CandidateAnswer }),
+                    }));
+                }
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Prints how often strategy <paramref name="to"/> was right where <paramref name="from"/> was wrong, and the reverse.</summary>
+    private static void Flips(string label, List<Row> rows, int from, int to)
+    {
+        var wrongToRight = rows.Count(r => !r.Right[from] && r.Right[to]);
+        var rightToWrong = rows.Count(r => r.Right[from] && !r.Right[to]);
+        Console.WriteLine($"{label}: wrong→right {wrongToRight}, right→wrong {rightToWrong}");
+    }
+
+    /// <summary>One problem's outcomes, indexed like <see cref="Strategies"/>.</summary>
+    private sealed record Row(EvalProblem Problem, Solution[] Solutions, bool[] Right);
+}

@@ -1,0 +1,162 @@
+using InferenceScaling.Prompts;
+using InferenceScaling.Sampling;
+
+namespace InferenceScaling.Verification;
+
+/// <summary>
+/// Runs one check: fills the prompt set's critique template with the question and a candidate solution, generates
+/// the critique through the <see cref="ITraceGenerator"/>, reads its verdict and scores it. Shared by verification and
+/// refinement. Thread-safe if the generator is.
+/// </summary>
+/// <remarks>
+/// <para><b>Scoring.</b> The verdict position is the token that starts the verdict word after the marker (the
+/// <c> correct</c> / <c> wrong</c> token after <c>Verdict:</c>). Its index in the trace is the token count of the
+/// check text before it (<see cref="ITraceGenerator.CountTokens"/> of that prefix, less the count of the empty
+/// string, which is the beginning-of-sequence token when the model adds one). Then:</para>
+/// <list type="bullet">
+/// <item>With <see cref="CheckOptions.VerdictTokens"/> and top log-probabilities at that position: p(correct) =
+/// p_c / (p_c + p_w), the probabilities of the two verdict tokens (a token missing from the top list counts as 0;
+/// if the written token is not one of the two, the position is searched two tokens either way).</item>
+/// <item>Otherwise, from the written token's probability p: p(correct) = p for a "correct" verdict and 1 − p for a
+/// "wrong" one — all mass not on the written verdict is counted for the other, which is exact when the model splits
+/// its mass between the two verdict words, as a trained checker does.</item>
+/// <item>When the position cannot be found in the trace (index out of range): 1 for "correct", 0 for "wrong".</item>
+/// <item>No verdict: no score (null). Malformed output never counts as correct.</item>
+/// </list>
+/// <para>The solution is trimmed before it goes into the prompt: the model's solve completions start with a space
+/// that the training data's <c>S: </c> line already has.</para>
+/// </remarks>
+public sealed class SolutionChecker
+{
+    /// <summary>Generates the checks.</summary>
+    private readonly ITraceGenerator _generator;
+
+    /// <summary>Critique template and verdicts.</summary>
+    private readonly PromptSet _prompts;
+
+    /// <summary>Reads verdicts.</summary>
+    private readonly VerdictParser _parser;
+
+    /// <summary>Sampling of every check, stop strings merged.</summary>
+    private readonly SamplingOptions _sampling;
+
+    /// <summary>Settings.</summary>
+    private readonly CheckOptions _options;
+
+    /// <summary>Creates a checker. Does no I/O.</summary>
+    /// <param name="generator">Generates the critiques (usually the model that solved).</param>
+    /// <param name="prompts">The prompt set (critique template, verdict texts, stop strings).</param>
+    /// <param name="options">Sampling and scoring; default <see cref="CheckOptions"/>'s defaults.</param>
+    public SolutionChecker(ITraceGenerator generator, PromptSet prompts, CheckOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(prompts);
+        _generator = generator;
+        _prompts = prompts;
+        _parser = VerdictParser.For(prompts);
+        _options = options ?? new CheckOptions();
+        _sampling = prompts.StopStrings.Count == 0
+            ? _options.Sampling
+            : _options.Sampling with { StopStrings = [.. _options.Sampling.StopStrings, .. prompts.StopStrings] };
+    }
+
+    /// <summary>The settings in use.</summary>
+    public CheckOptions Options => _options;
+
+    /// <summary>The verdict parser in use.</summary>
+    public VerdictParser Parser => _parser;
+
+    /// <summary>Most tokens one check may generate.</summary>
+    public int MaxTokens => _sampling.MaxTokens;
+
+    /// <summary>Checks one candidate solution.</summary>
+    /// <param name="question">The question.</param>
+    /// <param name="solution">The candidate solution text (trimmed before use).</param>
+    /// <param name="answer">The solution's answer, for the record.</param>
+    /// <param name="answerKey">The answer's group key, for the record.</param>
+    /// <param name="solutionTraceIndex">The solution trace's index, for the record.</param>
+    /// <param name="streamIndex">The check's random stream (<see cref="TraceRequest.FirstIndex"/>); irrelevant when greedy.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>The check.</returns>
+    public async Task<VerificationCheck> CheckAsync(
+        string question,
+        string solution,
+        string? answer,
+        string? answerKey,
+        int? solutionTraceIndex = null,
+        int streamIndex = 0,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        ArgumentNullException.ThrowIfNull(solution);
+        var start = TimeProvider.System.GetTimestamp();
+        var trimmed = solution.Trim();
+        var prompt = _prompts.Critique(question, trimmed);
+        var request = new TraceRequest { Prompt = prompt, Count = 1, FirstIndex = streamIndex, Sampling = _sampling };
+        Trace? trace = null;
+        await foreach (var t in _generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
+            trace ??= t;
+        if (trace is null) throw new InvalidOperationException("The trace generator returned no trace for a check.");
+
+        var verdict = trace.FinishReason is FinishReason.Cancelled or FinishReason.LowConfidence ? ParsedVerdict.None : _parser.Parse(trace.Text);
+        var (pVerdict, pCorrect) = Score(trace, verdict);
+        return new VerificationCheck
+        {
+            AnswerKey = answerKey,
+            Answer = answer,
+            Solution = trimmed,
+            SolutionTraceIndex = solutionTraceIndex,
+            Text = trace.Text,
+            Verdict = verdict.Kind,
+            WrongStep = verdict.WrongStep,
+            VerdictProbability = pVerdict,
+            CorrectProbability = pCorrect,
+            FinishReason = trace.FinishReason,
+            Usage = new Usage
+            {
+                PromptTokens = _generator.CountTokens(prompt),
+                GeneratedTokens = trace.GeneratedTokens,
+                DecodeSteps = trace.DecodeSteps,
+                PrefillPasses = 1,
+                Samples = 1,
+                WallTime = TimeProvider.System.GetElapsedTime(start),
+                StopReason = StopReason.Completed,
+            },
+        };
+    }
+
+    /// <summary>The probability of the written verdict token and p(correct); see the class remarks.</summary>
+    private (double? Verdict, double? Correct) Score(Trace trace, ParsedVerdict verdict)
+    {
+        if (verdict.Kind == VerdictKind.None) return (null, null);
+        var isCorrect = verdict.Kind == VerdictKind.Correct;
+        var index = _generator.CountTokens(trace.Text[..verdict.WordIndex]) - _generator.CountTokens("");
+        if (_options.VerdictTokens is { } ids && trace.TopLogProbs is { } top)
+        {
+            // Tokenizing a prefix on its own can shift a boundary by a token; look for the verdict token nearby.
+            for (var d = 0; d <= 2; d++)
+            {
+                foreach (var i in d == 0 ? new[] { index } : new[] { index - d, index + d })
+                {
+                    if (i < 0 || i >= trace.TokenIds.Count || i >= top.Count) continue;
+                    var written = trace.TokenIds[i];
+                    if (written != ids.CorrectTokenId && written != ids.WrongTokenId) continue;
+                    double pc = 0, pw = 0;
+                    foreach (var candidate in top[i])
+                    {
+                        if (candidate.TokenId == ids.CorrectTokenId) pc = Math.Exp(candidate.LogProb);
+                        else if (candidate.TokenId == ids.WrongTokenId) pw = Math.Exp(candidate.LogProb);
+                    }
+
+                    var pWritten = Math.Exp(trace.TokenLogProbs[i]);
+                    if (written == ids.CorrectTokenId) pc = pWritten; else pw = pWritten;
+                    return (pWritten, pc / (pc + pw));
+                }
+            }
+        }
+
+        if (index < 0 || index >= trace.TokenLogProbs.Count) return (null, isCorrect ? 1.0 : 0.0);
+        var p = Math.Exp(trace.TokenLogProbs[index]);
+        return (p, isCorrect ? p : 1 - p);
+    }
+}

@@ -1,0 +1,197 @@
+using InferenceScaling.Prompts;
+using InferenceScaling.Sampling;
+using InferenceScaling.Solving;
+using InferenceScaling.Voting;
+
+namespace InferenceScaling.Verification;
+
+/// <summary>
+/// Verify-and-select: after the inner solver's vote, checks the distinct candidate answers with the model's own
+/// critique skill and re-ranks them by the verdicts (<see cref="VerifierWeightedVote"/> or
+/// <see cref="VerifierOnlyVote"/>). Thread-safe if its components are: each call keeps its own state.
+/// </summary>
+/// <remarks>
+/// <para><b>What is checked.</b> Answers are grouped first (the inner solution's ballots); each group is checked
+/// through its best trace (highest mean log-probability, lowest index on ties) — one check per group in the first
+/// pass, in vote-count order (the likely winners first), then, with <see cref="VerificationOptions.ChecksPerCandidate"/>
+/// above 1 and checks left, the group's next-best traces in later passes.</para>
+/// <para><b>Budget.</b> At most <see cref="Budget.MaxVerifications"/> checks; with 0 the solution passes through
+/// unchanged. With <see cref="Budget.MaxGeneratedTokens"/>, a check runs only if it fits in full (its
+/// <see cref="SamplingOptions.MaxTokens"/>) in what the solution has left. During the first pass, checking stops as
+/// soon as the leader is checked and no unchecked group could overtake it even with a perfect score.</para>
+/// <para><b>Result.</b> The solution's answer, tally, share, confidence and winning trace are the verifier rule's;
+/// <see cref="Solution.Verification"/> holds every check and candidate; <see cref="Solution.Usage"/> adds every check.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var solver = new SelfConsistencySolver(generator, extractor, equivalence, options: new() { PromptTemplate = prompts.Solve })
+///     .AsBuilder()
+///     .UseVerification(generator, prompts)
+///     .Build();
+/// var s = await solver.SolveAsync(question, Budget.Thorough with { MaxSamples = 16 }, ct);
+/// foreach (var c in s.Verification!.Candidates) Console.WriteLine($"{c.Answer}: {c.Votes} votes, score {c.Score}");
+/// </code>
+/// </example>
+public sealed class VerificationSolver : DelegatingSolver
+{
+    /// <summary>Runs the checks.</summary>
+    private readonly SolutionChecker _checker;
+
+    /// <summary>Settings.</summary>
+    private readonly VerificationOptions _options;
+
+    /// <summary>Wraps <paramref name="innerSolver"/>. Does no I/O.</summary>
+    /// <param name="innerSolver">The solver whose pool is verified (usually self-consistency).</param>
+    /// <param name="generator">Generates the checks (the model that solved, for its check skill).</param>
+    /// <param name="prompts">The prompt set (critique template and verdicts).</param>
+    /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults.</param>
+    public VerificationSolver(ISolver innerSolver, ITraceGenerator generator, PromptSet prompts, VerificationOptions? options = null)
+        : base(innerSolver)
+    {
+        _options = options ?? new VerificationOptions();
+        _checker = new SolutionChecker(generator, prompts, _options.Check);
+    }
+
+    /// <summary>The settings in use.</summary>
+    public VerificationOptions Options => _options;
+
+    /// <inheritdoc />
+    public override async Task<Solution> SolveAsync(string question, Budget budget, CancellationToken cancellationToken = default)
+    {
+        var solution = await base.SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
+        return await VerifyAsync(solution, budget, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Verifies an existing solution's pool (what <see cref="SolveAsync"/> does after the inner solve): for
+    /// evaluation harnesses that compare selection rules on the same samples.
+    /// </summary>
+    /// <param name="solution">The solution whose ballots are checked.</param>
+    /// <param name="budget">The budget (<see cref="Budget.MaxVerifications"/>, <see cref="Budget.MaxGeneratedTokens"/>).</param>
+    /// <param name="cancellationToken">Cancels the checks; the call then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The re-ranked solution, or <paramref name="solution"/> itself when no check may run or there is no candidate.</returns>
+    public async Task<Solution> VerifyAsync(Solution solution, Budget budget, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(solution);
+        budget.Validate();
+        if (budget.MaxVerifications == 0) return solution;
+        var groups = MajorityVote.Instance.Tally(solution.Ballots).Groups;
+        if (groups.Count == 0) return solution;
+
+        var checks = new List<VerificationCheck>();
+        var byKey = new Dictionary<string, List<VerificationCheck>>(StringComparer.Ordinal);
+        var scores = new Dictionary<string, double>(StringComparer.Ordinal);
+        var usage = default(Usage);
+        bool stoppedEarly = false, exhausted = false;
+        var ranked = new List<Ballot>[groups.Count];
+        for (var i = 0; i < groups.Count; i++) ranked[i] = GroupTraces.Ranked(groups[i]);
+
+        for (var pass = 0; pass < _options.ChecksPerCandidate && !stoppedEarly && !exhausted; pass++)
+        {
+            for (var i = 0; i < groups.Count; i++)
+            {
+                if (pass >= ranked[i].Count) continue;
+                if (pass == 0 && _options.StopWhenDecided && checks.Count > 0 && LeaderIsSafe(solution.Ballots, groups, byKey, scores))
+                {
+                    stoppedEarly = true;
+                    break;
+                }
+
+                if (checks.Count >= budget.MaxVerifications
+                    || (budget.MaxGeneratedTokens is { } cap && solution.Usage.GeneratedTokens + usage.GeneratedTokens + _checker.MaxTokens > cap))
+                {
+                    exhausted = true;
+                    break;
+                }
+
+                var ballot = ranked[i][pass];
+                var check = await _checker.CheckAsync(
+                    solution.Question, ballot.Trace.Text, ballot.Answer?.Text, groups[i].Key, ballot.Trace.Index, checks.Count, cancellationToken).ConfigureAwait(false);
+                checks.Add(check);
+                usage += check.Usage;
+                if (!byKey.TryGetValue(groups[i].Key, out var list)) byKey[groups[i].Key] = list = [];
+                list.Add(check);
+                if (MeanScore(list) is { } score) scores[groups[i].Key] = score;
+            }
+        }
+
+        var tally = Rule(scores).Tally(solution.Ballots);
+        var candidates = new List<CandidateVerification>(tally.Groups.Count);
+        foreach (var g in tally.Groups)
+        {
+            var list = byKey.TryGetValue(g.Key, out var l) ? l : [];
+            candidates.Add(new CandidateVerification
+            {
+                Key = g.Key,
+                Answer = g.Representative,
+                Votes = g.Count,
+                Checks = list,
+                Score = MeanScore(list),
+                Weight = g.Weight,
+            });
+        }
+
+        var winner = tally.Winner!;
+        var result = new VerificationResult
+        {
+            Selection = _options.Selection,
+            Candidates = candidates,
+            Checks = checks,
+            VotedAnswerKey = solution.AnswerKey,
+            StoppedEarly = stoppedEarly,
+            BudgetExhausted = exhausted,
+            Tally = tally,
+            Usage = usage,
+        };
+        return solution with
+        {
+            Answer = winner.Representative,
+            AnswerKey = winner.Key,
+            VoteShare = tally.Share,
+            Confidence = tally.Confidence,
+            Tally = tally,
+            WinningTrace = GroupTraces.Ranked(winner)[0].Trace,
+            Usage = solution.Usage + usage,
+            Verification = result,
+        };
+    }
+
+    /// <summary>The selection rule over the scores so far.</summary>
+    private IVotingRule Rule(IReadOnlyDictionary<string, double> scores) => _options.Selection == VerificationSelection.VerifierOnly
+        ? new VerifierOnlyVote(scores, _options.UncheckedScore)
+        : new VerifierWeightedVote(scores, _options.UncheckedScore);
+
+    /// <summary>
+    /// Whether the leader is checked and no unchecked group could overtake it with a perfect score. Testing one
+    /// unchecked group at a time suffices: both rules rank pairwise by each group's own ballots and score, and a
+    /// check of one group never changes another's.
+    /// </summary>
+    private bool LeaderIsSafe(IReadOnlyList<Ballot> ballots, IReadOnlyList<AnswerGroup> groups, Dictionary<string, List<VerificationCheck>> byKey, Dictionary<string, double> scores)
+    {
+        var leader = Rule(scores).Tally(ballots).Winner;
+        if (leader is null || !byKey.ContainsKey(leader.Key)) return false;
+        foreach (var g in groups)
+        {
+            if (byKey.ContainsKey(g.Key)) continue;
+            var optimistic = new Dictionary<string, double>(scores, StringComparer.Ordinal) { [g.Key] = 1.0 };
+            if (Rule(optimistic).Tally(ballots).Winner?.Key != leader.Key) return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Mean p(correct) over checks with a verdict, or null.</summary>
+    private static double? MeanScore(List<VerificationCheck> checks)
+    {
+        double sum = 0;
+        var n = 0;
+        foreach (var c in checks)
+        {
+            if (c.CorrectProbability is not { } p) continue;
+            sum += p;
+            n++;
+        }
+
+        return n == 0 ? null : sum / n;
+    }
+}

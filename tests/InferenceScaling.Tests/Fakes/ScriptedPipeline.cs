@@ -1,0 +1,31 @@
+using InferenceScaling.Prompts;
+using InferenceScaling.Solving;
+
+namespace InferenceScaling.Tests.Fakes;
+
+/// <summary>Builds self-consistency over a <see cref="ScriptedModel"/> with the arith prompt set.</summary>
+public static class ScriptedPipeline
+{
+    public static PromptSet Arith { get; } = PromptSet.Load(Path.Combine(RepoPaths.Root, "prompts", "arith"));
+
+    /// <summary>The solve output for an answer (with the leading space the model writes).</summary>
+    public static string Solution(string answer) => $" {answer}+0={answer}. Answer: {answer}";
+
+    /// <summary>The solution as it appears in a check prompt (trimmed).</summary>
+    public static string Checked(string answer) => Solution(answer).Trim();
+
+    /// <summary>A model whose solve traces answer <paramref name="answers"/> in index order.</summary>
+    public static ScriptedModel Model(params string[] answers)
+    {
+        var model = new ScriptedModel();
+        foreach (var a in answers) model.Solutions.Add(Solution(a));
+        return model;
+    }
+
+    public static SelfConsistencySolver SelfConsistency(ScriptedModel model) =>
+        new(model, AnswerLineExtractor.Instance, TrimEquivalence.Instance, options: new SelfConsistencyOptions { PromptTemplate = Arith.Solve });
+
+    /// <summary>All samples in one wave, no early stop, with the given stage budgets.</summary>
+    public static Budget Budget(int samples, int verifications = 0, int rounds = 0) =>
+        new() { MaxSamples = samples, MaxVerifications = verifications, MaxRefinementRounds = rounds };
+}
