@@ -23,7 +23,7 @@ internal static class SweepCommand
         var count = new Option<int>("--count") { Description = "Problems in a fresh draw.", DefaultValueFactory = _ => 300 };
         var seed = new Option<int?>("--seed") { Description = "Seed of the fresh draw and of sampling (per problem: from the seed and the problem id). Default: from the clock, printed and saved; on --resume, the saved one." };
         var difficulty = new Option<string>("--difficulty") { Description = "Fresh draw difficulty: easy | medium | hard | steps=2-4,operand=50,value=500.", DefaultValueFactory = _ => "medium" };
-        var strategies = new Option<string>("--strategies") { Description = "Comma-separated strategies (greedy, sc, adaptive; sc+refine, sc+verify, sc+verify+refine when their stages are built).", DefaultValueFactory = _ => string.Join(',', SweepOptions.DefaultStrategies) };
+        var strategies = new Option<string>("--strategies") { Description = "Comma-separated strategies: greedy, sc, adaptive, sc+verify, sc+refine, sc+verify+refine.", DefaultValueFactory = _ => string.Join(',', SweepOptions.DefaultStrategies) };
         var budgets = new Option<string>("--budgets") { Description = "Comma-separated sample budgets, ascending; the largest is the pool size.", DefaultValueFactory = _ => "1,2,4,8,16,32" };
         var output = new Option<string>("--out") { Description = "Output folder, e.g. results/<name>.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the sweep in --out: finished problems are skipped." };
@@ -103,6 +103,7 @@ internal static class SweepCommand
                 AdaptiveWaveSize = parse.GetValue(wave),
                 Extractor = new MathAnswerExtractor(),
                 Equivalence = MathAnswerEquivalence.Instance,
+                Prompts = prompts,
                 OutputDirectory = folder,
                 Resume = isResume,
                 MaxConcurrency = parse.GetValue(concurrency),
@@ -159,12 +160,12 @@ internal static class SweepCommand
     /// <summary>The summary as an aligned table.</summary>
     private static void Print(SweepSummary summary)
     {
-        Console.WriteLine($"{"strategy",-10} {"budget",6} {"accuracy",9} {"95% CI",17} {"tokens",9} {"wall ms",9} {"samples",8}");
+        Console.WriteLine($"{"strategy",-16} {"budget",6} {"accuracy",9} {"95% CI",17} {"tokens",9} {"wall ms",9} {"samples",8}");
         foreach (var r in summary.Rows)
         {
             var pareto = summary.Frontier.Contains(r) ? " *" : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Strategy,-10} {r.Budget,6} {r.Accuracy.Estimate,9:F3} {$"[{r.Accuracy.Lower:F3}, {r.Accuracy.Upper:F3}]",17} {r.MeanGeneratedTokens,9:F1} {r.MeanWallMs,9:F1} {r.MeanSamples,8:F2}{pareto}"));
+                $"{r.Strategy,-16} {r.Budget,6} {r.Accuracy.Estimate,9:F3} {$"[{r.Accuracy.Lower:F3}, {r.Accuracy.Upper:F3}]",17} {r.MeanGeneratedTokens,9:F1} {r.MeanWallMs,9:F1} {r.MeanSamples,8:F2}{pareto}"));
         }
 
         Console.WriteLine("* on the accuracy-vs-tokens Pareto frontier");

@@ -167,6 +167,12 @@ public sealed record SweepOptions
         init => field = value ?? throw new ArgumentNullException(nameof(TimeProvider));
     } = TimeProvider.System;
 
+    /// <summary>
+    /// The prompt set whose critique and revise templates the <c>sc+verify</c>, <c>sc+refine</c> and
+    /// <c>sc+verify+refine</c> strategies use. Null (the default): those strategies fail when built, saying so.
+    /// </summary>
+    public Prompts.PromptSet? Prompts { get; init; }
+
     /// <summary>The largest budget: how many traces each problem's pool holds.</summary>
     public int PoolSize => Budgets[^1];
 }

@@ -2,8 +2,8 @@ namespace InferenceScaling.Eval;
 
 /// <summary>
 /// The strategy names a sweep knows and how each is built. <see cref="CreateDefault"/> knows <c>greedy</c>,
-/// <c>sc</c> and <c>adaptive</c>, and reserves <c>sc+refine</c>, <c>sc+verify</c> and <c>sc+verify+refine</c> for the
-/// refinement and verification stages (a reserved name is known but fails when used, saying what it waits for).
+/// <c>sc</c>, <c>adaptive</c>, <c>sc+verify</c>, <c>sc+refine</c> and <c>sc+verify+refine</c>; <see cref="Reserve"/>
+/// makes a name known but failing when used, saying what it waits for.
 /// </summary>
 /// <remarks>Registration is not thread-safe; finish it before a run starts. Lookups are ordinal and case-sensitive.</remarks>
 public sealed class SweepStrategyCatalog
@@ -23,7 +23,9 @@ public sealed class SweepStrategyCatalog
     /// <item><c>greedy</c>: one trace at temperature 0, reported at budget 1 only (the baseline).</item>
     /// <item><c>sc</c>: majority vote over k samples, the unbiased maj@k from the pool (<see cref="SelfConsistencyStrategy"/>).</item>
     /// <item><c>adaptive</c>: <see cref="Solving.SelfConsistencySolver"/> run live under <see cref="SweepStrategyContext.AdaptiveBudget"/>(k).</item>
-    /// <item><c>sc+refine</c>, <c>sc+verify</c>, <c>sc+verify+refine</c>: reserved until their solver stages exist.</item>
+    /// <item><c>sc+verify</c>, <c>sc+refine</c>, <c>sc+verify+refine</c>: self-consistency with the verification and/or
+    /// refinement stages, run live under <see cref="SweepStrategyContext.StagedBudget"/>(k); they need
+    /// <see cref="SweepOptions.Prompts"/>.</item>
     /// </list>
     /// </summary>
     public static SweepStrategyCatalog CreateDefault()
@@ -35,11 +37,17 @@ public sealed class SweepStrategyCatalog
         });
         catalog.Register("sc", _ => new SelfConsistencyStrategy("sc"));
         catalog.Register("adaptive", ctx => new SolverSweepStrategy("adaptive", ctx, seed => ctx.CreateSelfConsistencySolver(seed), ctx.AdaptiveBudget));
-        catalog.Reserve("sc+refine", "it needs the refinement stage (UseRefinement), which is not in this build");
-        catalog.Reserve("sc+verify", "it needs the verification stage (UseVerification), which is not in this build");
-        catalog.Reserve("sc+verify+refine", "it needs the verification and refinement stages (UseVerification, UseRefinement), which are not in this build");
+        catalog.Register("sc+verify", ctx => Staged(ctx, "sc+verify", verify: true, refine: false));
+        catalog.Register("sc+refine", ctx => Staged(ctx, "sc+refine", verify: false, refine: true));
+        catalog.Register("sc+verify+refine", ctx => Staged(ctx, "sc+verify+refine", verify: true, refine: true));
         return catalog;
     }
+
+    /// <summary>A verification and/or refinement pipeline over self-consistency, run live.</summary>
+    private static SolverSweepStrategy Staged(SweepStrategyContext ctx, string name, bool verify, bool refine) =>
+        ctx.Options.Prompts is null
+            ? throw new NotSupportedException($"Strategy '{name}' needs SweepOptions.Prompts (the critique and revise templates).")
+            : new SolverSweepStrategy(name, ctx, seed => ctx.CreateStagedSolver(seed, verify, refine), k => SweepStrategyContext.StagedBudget(k, verify, refine));
 
     /// <summary>Adds <paramref name="name"/>, or replaces an existing (or reserved) entry of that name.</summary>
     /// <param name="name">The strategy's name.</param>

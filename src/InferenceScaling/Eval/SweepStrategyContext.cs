@@ -1,5 +1,7 @@
 using InferenceScaling.Sampling;
+using InferenceScaling.Refinement;
 using InferenceScaling.Solving;
+using InferenceScaling.Verification;
 
 namespace InferenceScaling.Eval;
 
@@ -50,6 +52,44 @@ public sealed class SweepStrategyContext
         var options = new SelfConsistencyOptions { PromptTemplate = Options.PromptTemplate, Sampling = sampling };
         return new SelfConsistencySolver(Generator, Options.Extractor, Options.Equivalence, options: options, timeProvider: Options.TimeProvider);
     }
+
+    /// <summary>
+    /// The pipelines behind <c>sc+verify</c>, <c>sc+refine</c> and <c>sc+verify+refine</c>: a self-consistency solver
+    /// for the problem's <paramref name="seed"/>, wrapped in refinement (outer) and/or verification (inner, so it runs
+    /// first and refinement reuses its checks). Revisions sample with the problem's seed.
+    /// </summary>
+    /// <param name="seed">The problem's seed.</param>
+    /// <param name="verify">Add <c>UseVerification</c>.</param>
+    /// <param name="refine">Add <c>UseRefinement</c>.</param>
+    /// <exception cref="InvalidOperationException"><see cref="SweepOptions.Prompts"/> is not set.</exception>
+    public ISolver CreateStagedSolver(ulong seed, bool verify, bool refine)
+    {
+        var prompts = Options.Prompts ?? throw new InvalidOperationException("Verification and refinement strategies need SweepOptions.Prompts (the critique and revise templates).");
+        var builder = CreateSelfConsistencySolver(seed).AsBuilder();
+        if (refine)
+        {
+            var refinement = new RefinementOptions();
+            builder.UseRefinement(Generator, prompts, Options.Extractor, Options.Equivalence, refinement with { ReviseSampling = refinement.ReviseSampling with { Seed = seed } });
+        }
+
+        if (verify) builder.UseVerification(Generator, prompts);
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// The budget of the staged strategies at <paramref name="samples"/>: k samples without early stopping (as
+    /// <c>sc</c>), max(1, k / 4) verification checks (the <see cref="Budget.FromKnob"/> ratio, at least one so the
+    /// stage runs) when <paramref name="verify"/>, and one refinement round when <paramref name="refine"/>.
+    /// </summary>
+    /// <param name="samples">The sample budget k.</param>
+    /// <param name="verify">Whether verification may spend.</param>
+    /// <param name="refine">Whether refinement may spend.</param>
+    public static Budget StagedBudget(int samples, bool verify, bool refine) => new Budget
+    {
+        MaxSamples = samples,
+        MaxVerifications = verify ? Math.Max(1, samples / 4) : 0,
+        MaxRefinementRounds = refine ? 1 : 0,
+    }.Validate();
 
     /// <summary>
     /// The budget the <c>adaptive</c> strategy runs under at <paramref name="samples"/>: at most that many samples, in

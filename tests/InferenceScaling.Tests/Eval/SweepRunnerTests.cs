@@ -164,17 +164,30 @@ public sealed class SweepRunnerTests : IDisposable
         var ex = await Assert.ThrowsAsync<ArgumentException>(() => new SweepRunner(generator, options).RunAsync(TwoProblemSet));
 
         Assert.Contains("Unknown strategy 'best-of-n'", ex.Message);
-        Assert.Contains("greedy, sc, adaptive, sc+refine, sc+verify, sc+verify+refine", ex.Message);
+        Assert.Contains("greedy, sc, adaptive, sc+verify, sc+refine, sc+verify+refine", ex.Message);
         Assert.Empty(generator.Requests);
         Assert.False(Directory.Exists(output));
     }
 
     [Fact]
-    public async Task ReservedStrategy_SaysWhichStageItNeeds()
+    public async Task StagedStrategy_WithoutPrompts_SaysWhatItNeeds()
     {
-        var ex = await Assert.ThrowsAsync<NotSupportedException>(() => new SweepRunner(new PromptScriptedGenerator(TwoProblems), Options("sc+refine")).RunAsync(TwoProblemSet));
+        var generator = new PromptScriptedGenerator(TwoProblems);
+        var ex = await Assert.ThrowsAsync<NotSupportedException>(() => new SweepRunner(generator, Options("sc+refine")).RunAsync(TwoProblemSet));
 
-        Assert.Contains("UseRefinement", ex.Message);
+        Assert.Contains("SweepOptions.Prompts", ex.Message);
+        Assert.Empty(generator.Requests);
+    }
+
+    [Fact]
+    public async Task ReservedStrategy_IsKnownButFailsWithItsReason()
+    {
+        var options = Options("sc", "best-of-n");
+        options.Catalog.Reserve("best-of-n", "it needs a reward model");
+
+        var ex = await Assert.ThrowsAsync<NotSupportedException>(() => new SweepRunner(new PromptScriptedGenerator(TwoProblems), options).RunAsync(TwoProblemSet));
+
+        Assert.Equal("Strategy 'best-of-n' is not available: it needs a reward model.", ex.Message);
     }
 
     [Fact]
