@@ -13,6 +13,8 @@ def write_model_folder(model, bpe, folder, reference_prompts, max_new=64, extra_
     model.eval()
     export_onnx(model, os.path.join(folder, "model.onnx"))
     bpe.save(folder)
+    # The same weights in torch form, so a later session can continue training the shipped model (train.py --init-from).
+    torch.save({"config": c.to_dict(), "state": model.state_dict()}, os.path.join(folder, "torch_checkpoint.pt"))
     eos, pad = bpe.eos_id, bpe.pad_id
     config = {
         "architectures": ["ArithGptForCausalLM"],

@@ -160,7 +160,7 @@ def main():
         if ckpt["config"] != cfg.to_dict():
             raise SystemExit(f"--init-from: checkpoint config {ckpt['config']} differs from {cfg.to_dict()}")
         model.load_state_dict(ckpt["state"])
-        print(f"initialised from {args.init_from} (step {ckpt['step']})", flush=True)
+        print(f"initialised from {args.init_from} (step {ckpt.get('step')})", flush=True)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model {cfg.to_dict()} params {n_params / 1e6:.2f}M", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
