@@ -229,7 +229,8 @@ public sealed class DecoderModel : IDisposable
             foreach (var x in v.EnumerateArray()) if (x.ValueKind == JsonValueKind.Number) set.Add(x.GetInt32());
     }
 
-    private static JsonElement? ReadJson(string path)
+    /// <summary>A config file's JSON object, or null when the file is absent; bad JSON names the file.</summary>
+    internal static JsonElement? ReadJson(string path)
     {
         if (!File.Exists(path)) return null;
         try

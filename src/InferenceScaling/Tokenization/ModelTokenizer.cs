@@ -207,18 +207,6 @@ public sealed class ModelTokenizer
         return special.TryGetValue(text, out var id) ? id : vocab.TryGetValue(text, out id) ? id : null;
     }
 
-    private static JsonElement? ReadTokenizerConfig(string folder)
-    {
-        var path = Path.Combine(folder, "tokenizer_config.json");
-        if (!File.Exists(path)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            return doc.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw new Runtime.ModelLoadException($"{path}: not valid JSON: {ex.Message}", ex);
-        }
-    }
+    private static JsonElement? ReadTokenizerConfig(string folder) =>
+        Runtime.DecoderModel.ReadJson(Path.Combine(folder, "tokenizer_config.json"));
 }
