@@ -63,15 +63,6 @@ public sealed class OnnxTraceGenerator : ITraceGenerator
         }
     }
 
-    /// <summary>Generates all traces and returns them in index order (a convenience over <see cref="GenerateAsync"/>).</summary>
-    public async Task<IReadOnlyList<Trace>> GenerateAllAsync(TraceRequest request, CancellationToken cancellationToken = default)
-    {
-        var list = new List<Trace>(request.Count);
-        await foreach (var t in GenerateAsync(request, cancellationToken).ConfigureAwait(false)) list.Add(t);
-        list.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return list;
-    }
-
     private void Decode(int[] prompt, TraceRequest request, ChannelWriter<Trace> writer, CancellationToken cancellationToken)
     {
         Exception? failure = null;

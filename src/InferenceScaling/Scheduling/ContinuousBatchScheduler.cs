@@ -199,15 +199,6 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         }
     }
 
-    /// <summary>Generates all traces and returns them in index order (a convenience over <see cref="GenerateAsync"/>).</summary>
-    public async Task<IReadOnlyList<Trace>> GenerateAllAsync(TraceRequest request, CancellationToken cancellationToken = default)
-    {
-        var list = new List<Trace>(request.Count);
-        await foreach (var t in GenerateAsync(request, cancellationToken).ConfigureAwait(false)) list.Add(t);
-        list.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return list;
-    }
-
     /// <summary>Stops the decode loop. Requests still queued or running fail with <see cref="ObjectDisposedException"/>.</summary>
     public async ValueTask DisposeAsync()
     {
