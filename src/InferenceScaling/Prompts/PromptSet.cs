@@ -45,6 +45,13 @@ public sealed class PromptSet
     /// <summary>Stop strings for every generation with this set.</summary>
     public IReadOnlyList<string> StopStrings { get; }
 
+    /// <summary><paramref name="sampling"/> with this set's stop strings added to its own (unchanged when the set has none).</summary>
+    public Sampling.SamplingOptions WithStopStrings(Sampling.SamplingOptions sampling)
+    {
+        ArgumentNullException.ThrowIfNull(sampling);
+        return StopStrings.Count == 0 ? sampling : sampling with { StopStrings = [.. sampling.StopStrings, .. StopStrings] };
+    }
+
     /// <summary>The solve prompt for a question.</summary>
     public string Solve(string question) => SolveTemplate.Replace("{question}", question, StringComparison.Ordinal);
 

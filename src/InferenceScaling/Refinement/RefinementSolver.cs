@@ -86,9 +86,7 @@ public sealed class RefinementSolver : DelegatingSolver
         _equivalence = equivalence;
         _options = options ?? new RefinementOptions();
         _checker = new SolutionChecker(generator, prompts, _options.Check);
-        _reviseSampling = prompts.StopStrings.Count == 0
-            ? _options.ReviseSampling
-            : _options.ReviseSampling with { StopStrings = [.. _options.ReviseSampling.StopStrings, .. prompts.StopStrings] };
+        _reviseSampling = prompts.WithStopStrings(_options.ReviseSampling);
     }
 
     /// <summary>The settings in use.</summary>

@@ -55,9 +55,7 @@ public sealed class SolutionChecker
         _prompts = prompts;
         _parser = VerdictParser.For(prompts);
         _options = options ?? new CheckOptions();
-        _sampling = prompts.StopStrings.Count == 0
-            ? _options.Sampling
-            : _options.Sampling with { StopStrings = [.. _options.Sampling.StopStrings, .. prompts.StopStrings] };
+        _sampling = prompts.WithStopStrings(_options.Sampling);
     }
 
     /// <summary>The settings in use.</summary>
