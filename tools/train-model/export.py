@@ -32,6 +32,9 @@ def write_model_folder(model, bpe, folder, reference_prompts, max_new=64, extra_
         "tie_word_embeddings": True,
         "torch_dtype": "float32",
     }
+    if getattr(c, "rope", False):
+        config["position_embedding_type"] = "rope"
+        config["rope_theta"] = 10000.0
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(config, f, indent=1)
     with open(os.path.join(folder, "generation_config.json"), "w") as f:

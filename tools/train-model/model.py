@@ -17,6 +17,7 @@ class Config:
     n_head: int = 4
     n_kv_head: int = 4
     context: int = 320
+    rope: bool = False      # rotary positions (as Llama/Qwen) instead of learned absolute ones
 
     @property
     def head_dim(self):
@@ -36,13 +37,17 @@ class Attention(nn.Module):
         self.v = nn.Linear(c.d_model, c.n_kv_head * hd, bias=False)
         self.o = nn.Linear(c.n_head * hd, c.d_model, bias=False)
 
-    def forward(self, x, bias, past_k, past_v):
+    def forward(self, x, bias, past_k, past_v, rot=None):
         c = self.c
         B, S, _ = x.shape
         hd, kv, g = c.head_dim, c.n_kv_head, c.n_head // c.n_kv_head
         q = self.q(x).view(B, S, kv, g, hd).permute(0, 2, 3, 1, 4)           # B kv g S hd
         k = self.k(x).view(B, S, kv, hd).transpose(1, 2)                      # B kv S hd
         v = self.v(x).view(B, S, kv, hd).transpose(1, 2)
+        if rot is not None:
+            cos, sin = rot                                                    # B 1 S hd/2
+            q = rotate(q, cos.unsqueeze(1), sin.unsqueeze(1))
+            k = rotate(k, cos, sin)                                           # cached rotated, as Hugging Face does
         if past_k is not None:
             k = torch.cat([past_k, k], dim=2)
             v = torch.cat([past_v, v], dim=2)
@@ -54,6 +59,13 @@ class Attention(nn.Module):
         return self.o(y), k, v
 
 
+def rotate(x, cos, sin):
+    """Rotary embedding, half-split layout (Llama's rotate_half)."""
+    half = x.shape[-1] // 2
+    x1, x2 = x[..., :half], x[..., half:]
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+
+
 class Block(nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -63,8 +75,8 @@ class Block(nn.Module):
         self.fc = nn.Linear(c.d_model, 4 * c.d_model)
         self.proj = nn.Linear(4 * c.d_model, c.d_model)
 
-    def forward(self, x, bias, past_k, past_v):
-        a, k, v = self.attn(self.ln1(x), bias, past_k, past_v)
+    def forward(self, x, bias, past_k, past_v, rot=None):
+        a, k, v = self.attn(self.ln1(x), bias, past_k, past_v, rot)
         x = x + a
         x = x + self.proj(F.gelu(self.fc(self.ln2(x))))
         return x, k, v
@@ -75,7 +87,8 @@ class Decoder(nn.Module):
         super().__init__()
         self.c = c
         self.tok = nn.Embedding(c.vocab_size, c.d_model)
-        self.pos = nn.Embedding(c.context, c.d_model)
+        if not c.rope:
+            self.pos = nn.Embedding(c.context, c.d_model)
         self.blocks = nn.ModuleList([Block(c) for _ in range(c.n_layer)])
         self.ln = nn.LayerNorm(c.d_model)
         self.apply(self._init)
@@ -101,11 +114,19 @@ class Decoder(nn.Module):
         bias = (~allowed).to(torch.float32) * -1e9
         bias = bias.unsqueeze(1)                                                 # B 1 S T
         pos = position_ids.clamp(min=0, max=self.c.context - 1)
-        x = self.tok(input_ids) + self.pos(pos)
+        rot = None
+        if self.c.rope:
+            x = self.tok(input_ids)
+            half = self.c.head_dim // 2
+            inv = 1.0 / (10000.0 ** (torch.arange(half, dtype=torch.float32) / half))
+            ang = pos.unsqueeze(-1).to(torch.float32) * inv                      # B S half
+            rot = (ang.cos().unsqueeze(1), ang.sin().unsqueeze(1))               # B 1 S half
+        else:
+            x = self.tok(input_ids) + self.pos(pos)
         present = []
         for i, blk in enumerate(self.blocks):
             pk, pv = (past[i] if past is not None else (None, None))
-            x, k, v = blk(x, bias, pk, pv)
+            x, k, v = blk(x, bias, pk, pv, rot)
             present.append((k, v))
         logits = F.linear(self.ln(x), self.tok.weight)
         return logits, present
