@@ -130,6 +130,33 @@ public sealed class SweepRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task ScVerify_ChecksTheCandidates_AndCountsTheChecksInItsTokens()
+    {
+        // Five samples say 3, three say 7 (gold). The checker calls 3 wrong and 7 correct, so verification picks the
+        // minority answer that plain voting loses.
+        var model = ScriptedPipeline.Model("3", "3", "7", "3", "7", "3", "7", "3");
+        model.Checks[ScriptedPipeline.Checked("3")] = ScriptedCheck.Wrong(0.9);
+        model.Checks[ScriptedPipeline.Checked("7")] = ScriptedCheck.Correct(0.9);
+        var options = Options("sc", "sc+verify") with
+        {
+            Budgets = [8],
+            PromptTemplate = ScriptedPipeline.Arith.Solve,
+            Prompts = ScriptedPipeline.Arith,
+        };
+
+        var summary = await new SweepRunner(model, options).RunAsync([new EvalProblem("p", "q", "7")]);
+
+        var sc = summary.Rows.Single(r => r.Strategy == "sc");
+        var verify = summary.Rows.Single(r => r.Strategy == "sc+verify");
+        Assert.Equal(0, sc.Accuracy.Estimate);
+        Assert.Equal(1, verify.Accuracy.Estimate);
+        // Budget 8 allows 8 / 4 = 2 checks: both candidates, in vote order.
+        Assert.Equal([ScriptedPipeline.Checked("3"), ScriptedPipeline.Checked("7")], model.Checked);
+        var checkTokens = ScriptedCheck.Wrong(0.9).Text.Length + ScriptedCheck.Correct(0.9).Text.Length;
+        Assert.Equal(sc.MeanGeneratedTokens + checkTokens, verify.MeanGeneratedTokens, 9);
+    }
+
+    [Fact]
     public async Task AnswerChecker_IsInjectable()
     {
         var options = Options("sc") with { AnswerChecker = (gold, predicted) => predicted == "3" };
