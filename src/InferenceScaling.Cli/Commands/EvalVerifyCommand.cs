@@ -22,7 +22,7 @@ namespace InferenceScaling.Cli.Commands;
 internal static class EvalVerifyCommand
 {
     /// <summary>The strategies scored, in print order.</summary>
-    private static readonly string[] Strategies = ["majority", "verifier-only", "verifier-weighted", "weighted+refine", "majority+refine"];
+    private static readonly string[] Strategies = ["majority", "verifier-only", "verifier-weighted", "weighted+refine", "majority+refine", "weighted (verdict)"];
 
     public static Command Create()
     {
@@ -51,7 +51,9 @@ internal static class EvalVerifyCommand
             var generator = new GreedyCache(new OnnxTraceGenerator(m));
             var extractor = new MathAnswerExtractor();
             var eq = MathAnswerEquivalence.Instance;
-            var check = new CheckOptions { VerdictTokens = VerdictTokens.FromTokenizer(m.Tokenizer.Encode, VerdictParser.For(prompts).Marker) };
+            var check = CheckOptions.For(prompts, m.Tokenizer.Encode);
+            // The same checks scored by the verdict token alone (GreedyCache replays them: no extra generation).
+            var verdictOnly = check with { StepTokens = null };
             var sc = new SelfConsistencySolver(generator, extractor, eq, options: new SelfConsistencyOptions
             {
                 PromptTemplate = prompts.Solve,
@@ -59,13 +61,14 @@ internal static class EvalVerifyCommand
             });
             var weighted = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check });
             var only = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Selection = VerificationSelection.VerifierOnly, Check = check });
+            var byVerdict = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = verdictOnly });
             var refiner = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Check = check });
             var budget = new Budget
             {
                 MaxSamples = parse.GetValue(samples), WaveSize = parse.GetValue(samples),
                 MaxVerifications = parse.GetValue(checks), MaxRefinementRounds = parse.GetValue(rounds),
             }.Validate();
-            Console.Error.WriteLine($"eval-verify: {problems.Count} problems, budget {budget}, check tokens {(check.VerdictTokens is { } vt ? $"{vt.CorrectTokenId}/{vt.WrongTokenId}" : "unknown")}");
+            Console.Error.WriteLine($"eval-verify: {problems.Count} problems, budget {budget}, verdict tokens {(check.VerdictTokens is { } vt ? $"{vt.CorrectTokenId}/{vt.WrongTokenId}" : "unknown")}, step tokens {(check.StepTokens is { } st ? $"{st.CorrectTokenId}/{st.WrongTokenId}" : "none")}");
 
             var results = new ConcurrentDictionary<int, Row>();
             var done = 0;
@@ -77,8 +80,9 @@ internal static class EvalVerifyCommand
                 var o = await only.VerifyAsync(s, budget, token).ConfigureAwait(false);
                 var wr = await refiner.RefineAsync(w, budget, token).ConfigureAwait(false);
                 var sr = await refiner.RefineAsync(s, budget, token).ConfigureAwait(false);
+                var wv = await byVerdict.VerifyAsync(s, budget, token).ConfigureAwait(false);
                 bool Right(Solution x) => x.Answer is { } a && eq.AreEquivalent(a, p.Answer);
-                results[i] = new Row(p, [s, o, w, wr, sr], [Right(s), Right(o), Right(w), Right(wr), Right(sr)]);
+                results[i] = new Row(p, [s, o, w, wr, sr, wv], [Right(s), Right(o), Right(w), Right(wr), Right(sr), Right(wv)]);
                 var n = Interlocked.Increment(ref done);
                 if (n % 10 == 0) Console.Error.WriteLine($"  {n}/{problems.Count}");
             }).ConfigureAwait(false);
@@ -99,6 +103,7 @@ internal static class EvalVerifyCommand
             Flips("majority+refine vs majority", rows, 0, 4);
             Flips("verifier-weighted vs majority", rows, 0, 2);
             Flips("verifier-only vs majority", rows, 0, 1);
+            Flips("weighted (verdict) vs majority", rows, 0, 5);
             var opened = rows.Count(r => r.Solutions[3].Refinement?.GateOpened == true);
             Console.WriteLine($"refinement gate opened (after weighted): {opened}/{rows.Count}; (after majority): {rows.Count(r => r.Solutions[4].Refinement?.GateOpened == true)}/{rows.Count}");
 

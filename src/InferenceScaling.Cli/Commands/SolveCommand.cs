@@ -87,7 +87,7 @@ internal static class SolveCommand
             };
             var generator = new OnnxTraceGenerator(m);
             var extractor = new MathAnswerExtractor();
-            var check = new CheckOptions { VerdictTokens = VerdictTokens.FromTokenizer(m.Tokenizer.Encode, VerdictParser.For(prompts).Marker) };
+            var check = CheckOptions.For(prompts, m.Tokenizer.Encode);
             var builder = new SelfConsistencySolver(generator, extractor, MathAnswerEquivalence.Instance, rule, options).AsBuilder();
             // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
             if (b.MaxRefinementRounds > 0) builder.UseRefinement(generator, prompts, extractor, MathAnswerEquivalence.Instance, new RefinementOptions { Check = check });

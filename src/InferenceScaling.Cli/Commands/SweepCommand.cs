@@ -7,6 +7,7 @@ using InferenceScaling.Problems;
 using InferenceScaling.Prompts;
 using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
+using InferenceScaling.Verification;
 
 namespace InferenceScaling.Cli.Commands;
 
@@ -104,6 +105,7 @@ internal static class SweepCommand
                 Extractor = new MathAnswerExtractor(),
                 Equivalence = MathAnswerEquivalence.Instance,
                 Prompts = prompts,
+                Check = CheckOptions.For(prompts, m.Tokenizer.Encode),
                 OutputDirectory = folder,
                 Resume = isResume,
                 MaxConcurrency = parse.GetValue(concurrency),

@@ -173,6 +173,16 @@ public sealed record SweepOptions
     /// </summary>
     public Prompts.PromptSet? Prompts { get; init; }
 
+    /// <summary>
+    /// How the checks of the verify and refine strategies are generated and scored (for a real model,
+    /// <see cref="Verification.CheckOptions.For"/> with its tokenizer). Default <see cref="Verification.CheckOptions"/>'s defaults.
+    /// </summary>
+    public Verification.CheckOptions Check
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(Check));
+    } = new();
+
     /// <summary>The largest budget: how many traces each problem's pool holds.</summary>
     public int PoolSize => Budgets[^1];
 }

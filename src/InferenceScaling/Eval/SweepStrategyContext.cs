@@ -68,11 +68,11 @@ public sealed class SweepStrategyContext
         var builder = CreateSelfConsistencySolver(seed).AsBuilder();
         if (refine)
         {
-            var refinement = new RefinementOptions();
+            var refinement = new RefinementOptions { Check = Options.Check };
             builder.UseRefinement(Generator, prompts, Options.Extractor, Options.Equivalence, refinement with { ReviseSampling = refinement.ReviseSampling with { Seed = seed } });
         }
 
-        if (verify) builder.UseVerification(Generator, prompts);
+        if (verify) builder.UseVerification(Generator, prompts, new VerificationOptions { Check = Options.Check });
         return builder.Build();
     }
 

@@ -45,6 +45,13 @@ public sealed class PromptSet
     /// <summary>Stop strings for every generation with this set.</summary>
     public IReadOnlyList<string> StopStrings { get; }
 
+    /// <summary>
+    /// The words a critique writes after each step it re-checks (<c>step_ok</c> / <c>step_wrong</c> in
+    /// <c>prompt-set.json</c>, e.g. <c> ok</c> / <c> wrong</c>), when the format has them; null otherwise. They let a
+    /// check be scored step by step (<see cref="Verification.CheckOptions.StepTokens"/>).
+    /// </summary>
+    public (string Ok, string Wrong)? StepJudgements { get; private init; }
+
     /// <summary><paramref name="sampling"/> with this set's stop strings added to its own (unchanged when the set has none).</summary>
     public Sampling.SamplingOptions WithStopStrings(Sampling.SamplingOptions sampling)
     {
@@ -105,7 +112,12 @@ public sealed class PromptSet
             ? s.EnumerateArray().Select(x => x.GetString() ?? "").Where(x => x.Length > 0).ToArray()
             : [];
         var name = root.TryGetProperty("name", out var n) && n.GetString() is { } nn ? nn : Path.GetFileName(Path.GetFullPath(folder));
-        return new PromptSet(name, Template("solve"), Template("critique"), Template("revise"), Field("verdict_correct"), wrong, stop, Path.GetFullPath(folder));
+        var hasOk = root.TryGetProperty("step_ok", out _);
+        if (hasOk != root.TryGetProperty("step_wrong", out _)) throw new InvalidDataException($"{path}: step_ok and step_wrong go together (one is missing).");
+        return new PromptSet(name, Template("solve"), Template("critique"), Template("revise"), Field("verdict_correct"), wrong, stop, Path.GetFullPath(folder))
+        {
+            StepJudgements = hasOk ? (Field("step_ok"), Field("step_wrong")) : null,
+        };
     }
 
     /// <summary>

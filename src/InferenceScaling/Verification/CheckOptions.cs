@@ -22,4 +22,36 @@ public sealed record CheckOptions
     /// (default): score from the written verdict token's own probability (see <see cref="SolutionChecker"/>).
     /// </summary>
     public VerdictTokens? VerdictTokens { get; init; }
+
+    /// <summary>
+    /// The first tokens of the words a check writes after each step it re-checks (the arith format's <c> ok</c> /
+    /// <c> wrong</c>), when the format has them. With them and top log-probabilities, p(correct) is the probability that
+    /// the check passes every step: the product over the step judgements before the verdict of
+    /// p(ok) / (p(ok) + p(wrong)), times the verdict's own factor when the verdict is "correct" (after a step called
+    /// wrong the verdict follows from it and carries no news). A check that calls a step wrong at 55% then scores 0.45
+    /// instead of ~0, which a weighted vote can use. Null (default): the verdict token alone.
+    /// </summary>
+    public VerdictTokens? StepTokens { get; init; }
+
+    /// <summary>
+    /// Options for a model and its prompt set: <see cref="VerdictTokens"/> from the set's verdict marker and, when the
+    /// set names step judgement words, <see cref="StepTokens"/>; sampling as <paramref name="template"/> (default: the
+    /// defaults above).
+    /// </summary>
+    /// <param name="prompts">The prompt set.</param>
+    /// <param name="encode">The model's tokenizer.</param>
+    /// <param name="template">Options to start from. Default: a new <see cref="CheckOptions"/>.</param>
+    public static CheckOptions For(Prompts.PromptSet prompts, Func<string, IReadOnlyList<int>> encode, CheckOptions? template = null)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(encode);
+        var options = template ?? new CheckOptions();
+        // Step words follow a step's result (a digit in the arith format); "1" stands for it.
+        var steps = prompts.StepJudgements is { } words ? Verification.VerdictTokens.FromTokenizer(encode, "=1", words.Ok, words.Wrong) : null;
+        return options with
+        {
+            VerdictTokens = Verification.VerdictTokens.FromTokenizer(encode, VerdictParser.For(prompts).Marker),
+            StepTokens = steps,
+        };
+    }
 }

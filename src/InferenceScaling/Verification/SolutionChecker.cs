@@ -22,6 +22,10 @@ namespace InferenceScaling.Verification;
 /// its mass between the two verdict words, as a trained checker does.</item>
 /// <item>When the position cannot be found in the trace (index out of range): 1 for "correct", 0 for "wrong".</item>
 /// <item>No verdict: no score (null). Malformed output never counts as correct.</item>
+/// <item>With <see cref="CheckOptions.StepTokens"/> as well (a format that judges each step, like arith's
+/// <c>12+7=19 ok.</c>): p(correct) = Π over the step judgements before the verdict of p(ok) / (p(ok) + p(wrong)),
+/// times the verdict's factor above when the verdict is "correct" — the probability that the check passes every step.
+/// A check without step judgements keeps the verdict's score.</item>
 /// </list>
 /// <para>The solution is trimmed before it goes into the prompt: the model's solve completions start with a space
 /// that the training data's <c>S: </c> line already has.</para>
@@ -127,8 +131,30 @@ public sealed class SolutionChecker
     private (double? Verdict, double? Correct) Score(Trace trace, ParsedVerdict verdict)
     {
         if (verdict.Kind == VerdictKind.None) return (null, null);
+        var estimate = _generator.CountTokens(trace.Text[..verdict.WordIndex]) - _generator.CountTokens("");
+        var (pVerdict, pCorrect, at) = ScoreVerdict(trace, verdict, estimate);
+        if (_options.StepTokens is not { } steps || trace.TopLogProbs is not { } top) return (pVerdict, pCorrect);
+
+        // Step judgements lie before the verdict word; without its exact position, stop short of the estimate.
+        var end = Math.Min(Math.Min(trace.TokenIds.Count, top.Count), at ?? estimate - 2);
+        double product = 1;
+        var found = 0;
+        for (var i = 0; i < end; i++)
+        {
+            var written = trace.TokenIds[i];
+            if (written != steps.CorrectTokenId && written != steps.WrongTokenId) continue;
+            product *= PairShare(trace, top, i, steps);
+            found++;
+        }
+
+        if (found == 0) return (pVerdict, pCorrect);
+        return (pVerdict, verdict.Kind == VerdictKind.Correct ? product * pCorrect : product);
+    }
+
+    /// <summary>The verdict's score and, when found, the verdict token's exact position.</summary>
+    private (double? Verdict, double Correct, int? At) ScoreVerdict(Trace trace, ParsedVerdict verdict, int index)
+    {
         var isCorrect = verdict.Kind == VerdictKind.Correct;
-        var index = _generator.CountTokens(trace.Text[..verdict.WordIndex]) - _generator.CountTokens("");
         if (_options.VerdictTokens is { } ids && trace.TopLogProbs is { } top)
         {
             // Tokenizing a prefix on its own can shift a boundary by a token; look for the verdict token nearby.
@@ -139,22 +165,31 @@ public sealed class SolutionChecker
                     if (i < 0 || i >= trace.TokenIds.Count || i >= top.Count) continue;
                     var written = trace.TokenIds[i];
                     if (written != ids.CorrectTokenId && written != ids.WrongTokenId) continue;
-                    double pc = 0, pw = 0;
-                    foreach (var candidate in top[i])
-                    {
-                        if (candidate.TokenId == ids.CorrectTokenId) pc = Math.Exp(candidate.LogProb);
-                        else if (candidate.TokenId == ids.WrongTokenId) pw = Math.Exp(candidate.LogProb);
-                    }
-
-                    var pWritten = Math.Exp(trace.TokenLogProbs[i]);
-                    if (written == ids.CorrectTokenId) pc = pWritten; else pw = pWritten;
-                    return (pWritten, pc / (pc + pw));
+                    return (Math.Exp(trace.TokenLogProbs[i]), PairShare(trace, top, i, ids), i);
                 }
             }
         }
 
-        if (index < 0 || index >= trace.TokenLogProbs.Count) return (null, isCorrect ? 1.0 : 0.0);
+        if (index < 0 || index >= trace.TokenLogProbs.Count) return (null, isCorrect ? 1.0 : 0.0, null);
         var p = Math.Exp(trace.TokenLogProbs[index]);
-        return (p, isCorrect ? p : 1 - p);
+        return (p, isCorrect ? p : 1 - p, null);
+    }
+
+    /// <summary>
+    /// p(first) / (p(first) + p(second)) at position <paramref name="i"/>: the written token's probability is exact,
+    /// the other comes from the top list (0 when it is not there).
+    /// </summary>
+    private static double PairShare(Trace trace, IReadOnlyList<TokenLogProb[]> top, int i, VerdictTokens pair)
+    {
+        double pc = 0, pw = 0;
+        foreach (var candidate in top[i])
+        {
+            if (candidate.TokenId == pair.CorrectTokenId) pc = Math.Exp(candidate.LogProb);
+            else if (candidate.TokenId == pair.WrongTokenId) pw = Math.Exp(candidate.LogProb);
+        }
+
+        var written = Math.Exp(trace.TokenLogProbs[i]);
+        if (trace.TokenIds[i] == pair.CorrectTokenId) pc = written; else pw = written;
+        return pc / (pc + pw);
     }
 }

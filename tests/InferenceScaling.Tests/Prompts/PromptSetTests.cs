@@ -31,6 +31,27 @@ public sealed class PromptSetTests
         Assert.True(m.Success);
         Assert.Equal("2", m.Groups[1].Value);
         Assert.Equal(TaskFormat.CorrectVerdict, set.VerdictCorrect);
+        // The step words are the ones the training data's checks write.
+        var check = TaskFormat.FormatCheck([new SolutionStep(12, ArithmeticOperator.Add, 7, 19)], [new SolutionStep(12, ArithmeticOperator.Add, 7, 20)], out _);
+        Assert.Equal((" ok", " wrong"), set.StepJudgements);
+        Assert.StartsWith("12+7=19" + set.StepJudgements!.Value.Wrong + ".", check);
+    }
+
+    [Fact]
+    public void ChatSet_HasNoStepJudgements() => Assert.Null(PromptSet.Load(Path.Combine(Root, "chat")).StepJudgements);
+
+    [Fact]
+    public void StepOkWithoutStepWrong_IsNamed()
+    {
+        var dir = Directory.CreateTempSubdirectory("prompts-").FullName;
+        try
+        {
+            foreach (var f in new[] { "s.txt", "c.txt", "r.txt" }) File.WriteAllText(Path.Combine(dir, f), "{question}");
+            File.WriteAllText(Path.Combine(dir, "prompt-set.json"), """{"solve":"s.txt","critique":"c.txt","revise":"r.txt","verdict_correct":"ok","verdict_wrong":"bad","step_ok":" ok"}""");
+            var ex = Assert.Throws<InvalidDataException>(() => PromptSet.Load(dir));
+            Assert.Contains("step_wrong", ex.Message);
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     [Fact]
