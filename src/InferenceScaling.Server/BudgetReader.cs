@@ -5,7 +5,8 @@ namespace InferenceScaling.Server;
 /// <summary>
 /// Reads the <c>budget</c> field: a preset or <see cref="Budget.Parse"/> text (<c>"balanced"</c>,
 /// <c>"samples=8,deadline=2s"</c>), a knob number in [0, 1], or an object
-/// <c>{ samples, tokens, deadline_ms, confidence, rounds }</c> whose fields override <see cref="Budget.Balanced"/>.
+/// <c>{ samples, tokens, deadline_ms, confidence, checks, rounds }</c> whose fields override <see cref="Budget.Balanced"/>
+/// (<c>checks</c>: verification checks of the candidate answers; <c>rounds</c>: refinement rounds).
 /// </summary>
 internal static class BudgetReader
 {
@@ -52,7 +53,7 @@ internal static class BudgetReader
 
     private static Budget FromObject(JsonElement v, ServerOptions options, string param)
     {
-        JsonRequest.RejectUnknown(v, param, "samples", "tokens", "deadline_ms", "confidence", "rounds");
+        JsonRequest.RejectUnknown(v, param, "samples", "tokens", "deadline_ms", "confidence", "checks", "rounds");
         var b = Budget.Balanced;
         if (JsonRequest.Integer(v, "samples", $"{param}.samples", 1, options.MaxSamplesPerRequest) is { } samples)
             b = b with { MaxSamples = (int)samples, WaveSize = Math.Min(b.WaveSize, (int)samples) };
@@ -62,6 +63,7 @@ internal static class BudgetReader
         // An explicit null turns early stopping off (draw every sample).
         if (v.TryGetProperty("confidence", out var c) && c.ValueKind == JsonValueKind.Null) b = b with { TargetConfidence = null };
         else if (JsonRequest.Number(v, "confidence", $"{param}.confidence", 0, 1, minExclusive: true) is { } confidence) b = b with { TargetConfidence = confidence };
+        if (JsonRequest.Integer(v, "checks", $"{param}.checks", 0, 64) is { } checks) b = b with { MaxVerifications = (int)checks };
         if (JsonRequest.Integer(v, "rounds", $"{param}.rounds", 0, 8) is { } rounds) b = b with { MaxRefinementRounds = (int)rounds };
         return b;
     }

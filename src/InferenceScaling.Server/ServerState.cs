@@ -1,10 +1,12 @@
 using System.Diagnostics.Metrics;
 using InferenceScaling.Answers;
 using InferenceScaling.Prompts;
+using InferenceScaling.Refinement;
 using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
 using InferenceScaling.Scheduling;
 using InferenceScaling.Solving;
+using InferenceScaling.Verification;
 
 namespace InferenceScaling.Server;
 
@@ -26,6 +28,9 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>The server's meter (same name as the scheduler's, so one exporter subscription covers both).</summary>
     private readonly Meter _meter = new(ContinuousBatchScheduler.MeterName);
 
+    /// <summary>How checks are generated and scored (the model's verdict and step tokens); null without a prompt set.</summary>
+    private readonly CheckOptions? _check;
+
     /// <summary>Whether this state owns (and disposes) the model.</summary>
     private readonly bool _ownsModel;
 
@@ -37,6 +42,7 @@ internal sealed class ServerState : IAsyncDisposable
         Scheduler = scheduler;
         ModelId = options.ModelId ?? Path.GetFileName(model.Folder.TrimEnd(Path.DirectorySeparatorChar));
         Prompts = FindPrompts(options.PromptSet ?? model.PromptSet);
+        _check = Prompts is null ? null : CheckOptions.For(Prompts, model.Tokenizer.Encode);
         _latency = _meter.CreateHistogram<double>("inferencescaling.server.request.duration", "s", "Time to answer a request, by endpoint and status.");
         _rejected = _meter.CreateCounter<long>("inferencescaling.server.requests_rejected", "{request}", "Requests refused with 429 (too many in flight or queue full).");
         _meter.CreateObservableGauge("inferencescaling.server.requests_in_flight", () => Volatile.Read(ref _inFlight), "{request}", "Requests being handled.");
@@ -62,12 +68,24 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>Stop strings every generation uses.</summary>
     public IReadOnlyList<string> StopStrings => Prompts?.StopStrings ?? [];
 
-    /// <summary>A self-consistency solver with these sampling settings on the shared scheduler.</summary>
-    public SelfConsistencySolver Solver(SamplingOptions sampling) => new(
-        Scheduler,
-        new MathAnswerExtractor(),
-        MathAnswerEquivalence.Instance,
-        options: new SelfConsistencyOptions { PromptTemplate = FormatQuestion, Sampling = sampling });
+    /// <summary>
+    /// The solver for one request, on the shared scheduler: self-consistency with these sampling settings, then, when
+    /// the model has a prompt set (critique and revise templates), verification and gated refinement. The request's
+    /// budget decides what runs: with <see cref="Budget.MaxVerifications"/> and <see cref="Budget.MaxRefinementRounds"/>
+    /// at 0 (the fast and balanced presets) both stages pass the vote through unchanged.
+    /// </summary>
+    public ISolver Solver(SamplingOptions sampling)
+    {
+        var extractor = new MathAnswerExtractor();
+        var sc = new SelfConsistencySolver(Scheduler, extractor, MathAnswerEquivalence.Instance,
+            options: new SelfConsistencyOptions { PromptTemplate = FormatQuestion, Sampling = sampling });
+        if (Prompts is null || _check is null) return sc;
+        // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
+        return sc.AsBuilder()
+            .UseRefinement(Scheduler, Prompts, extractor, MathAnswerEquivalence.Instance, new RefinementOptions { Check = _check })
+            .UseVerification(Scheduler, Prompts, new VerificationOptions { Check = _check })
+            .Build();
+    }
 
     /// <summary>The default sampling of the service.</summary>
     public SamplingOptions DefaultSampling => new()

@@ -26,7 +26,46 @@ internal static class SolveEndpoint
             vote_share = solution.VoteShare,
             confidence = solution.Confidence,
             distribution = Distribution(solution),
-            refinement_rounds = Array.Empty<object>(),
+            verification = solution.Verification is { } v ? new
+            {
+                selection = v.Selection.ToString().ToLowerInvariant(),
+                voted_answer_key = v.VotedAnswerKey,
+                changed_answer = v.ChangedAnswer,
+                stopped_early = v.StoppedEarly,
+                budget_exhausted = v.BudgetExhausted,
+                candidates = v.Candidates.Select(c => new
+                {
+                    answer = c.Answer,
+                    key = c.Key,
+                    votes = c.Votes,
+                    score = c.Score,
+                    weight = c.Weight,
+                    checks = c.Checks.Select(k => new { verdict = k.Verdict.ToString().ToLowerInvariant(), wrong_step = k.WrongStep, p_correct = k.CorrectProbability, text = k.Text }),
+                }),
+                usage = Usage(v.Usage),
+            } : null,
+            refinement = solution.Refinement is { } r ? new
+            {
+                gate_opened = r.GateOpened,
+                gate_reason = r.GateReason,
+                original_answer = r.OriginalAnswer,
+                final_answer = r.FinalAnswer,
+                changed = r.Changed,
+                usage = Usage(r.Usage),
+            } : null,
+            refinement_rounds = solution.Refinement?.Rounds.Select(x => new
+            {
+                number = x.Number,
+                answer = x.Answer,
+                critique = x.Critique.Text,
+                verdict = x.Critique.Verdict.ToString().ToLowerInvariant(),
+                critique_reused = x.CritiqueReused,
+                revisions = x.Revisions.Select(rv => new { text = rv.Trace.Text, answer = rv.Answer }),
+                candidate_answer = x.CandidateAnswer,
+                outcome = x.Outcome.ToString().ToLowerInvariant(),
+                reason = x.Reason,
+                usage = Usage(x.Usage),
+            }).ToArray() ?? [],
             traces_drawn = solution.TracesDrawn,
             traces_cancelled = solution.TracesCancelled,
             traces_unanswered = solution.TracesUnanswered,
