@@ -59,6 +59,9 @@ def write_model_folder(model, bpe, folder, reference_prompts, max_new=64, extra_
                    "num_return_sequences": 1, "past_present_share_buffer": False, "repetition_penalty": 1.0,
                    "temperature": 1.0, "top_k": 1, "top_p": 1.0},
     }
+    # The engine's own settings: this model's prompt set (its solve / check / fix formats) is prompts/arith.
+    with open(os.path.join(folder, "inference_scaling.json"), "w") as f:
+        f.write('{ "prompt_set": "arith" }\n')
     with open(os.path.join(folder, "genai_config.json"), "w") as f:
         json.dump(genai, f, indent=1)
 
