@@ -22,7 +22,7 @@ namespace InferenceScaling.Cli.Commands;
 internal static class EvalVerifyCommand
 {
     /// <summary>The strategies scored, in print order.</summary>
-    private static readonly string[] Strategies = ["majority", "verifier-only", "verifier-weighted", "weighted+refine", "majority+refine", "weighted (verdict)"];
+    private static readonly string[] Strategies = ["majority", "verifier-only", "verifier-weighted", "weighted+refine", "majority+refine", "weighted (verdict)", "recompute-weighted", "recompute-only", "recompute+refine"];
 
     public static Command Create()
     {
@@ -62,6 +62,11 @@ internal static class EvalVerifyCommand
             var weighted = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check });
             var only = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Selection = VerificationSelection.VerifierOnly, Check = check });
             var byVerdict = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = verdictOnly });
+            // Verdicts by recomputation (the check's rewritten steps against the candidate's), same checks again.
+            var recompute = check with { CompareSteps = true };
+            var reWeighted = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = recompute });
+            var reOnly = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Selection = VerificationSelection.VerifierOnly, Check = recompute });
+            var reRefiner = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Check = recompute });
             var refiner = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Check = check });
             var budget = new Budget
             {
@@ -81,8 +86,12 @@ internal static class EvalVerifyCommand
                 var wr = await refiner.RefineAsync(w, budget, token).ConfigureAwait(false);
                 var sr = await refiner.RefineAsync(s, budget, token).ConfigureAwait(false);
                 var wv = await byVerdict.VerifyAsync(s, budget, token).ConfigureAwait(false);
+                var rw = await reWeighted.VerifyAsync(s, budget, token).ConfigureAwait(false);
+                var ro = await reOnly.VerifyAsync(s, budget, token).ConfigureAwait(false);
+                var rr = await reRefiner.RefineAsync(rw, budget, token).ConfigureAwait(false);
                 bool Right(Solution x) => x.Answer is { } a && eq.AreEquivalent(a, p.Answer);
-                results[i] = new Row(p, [s, o, w, wr, sr, wv], [Right(s), Right(o), Right(w), Right(wr), Right(sr), Right(wv)]);
+                Solution[] all = [s, o, w, wr, sr, wv, rw, ro, rr];
+                results[i] = new Row(p, all, [.. all.Select(Right)]);
                 var n = Interlocked.Increment(ref done);
                 if (n % 10 == 0) Console.Error.WriteLine($"  {n}/{problems.Count}");
             }).ConfigureAwait(false);
@@ -104,6 +113,9 @@ internal static class EvalVerifyCommand
             Flips("verifier-weighted vs majority", rows, 0, 2);
             Flips("verifier-only vs majority", rows, 0, 1);
             Flips("weighted (verdict) vs majority", rows, 0, 5);
+            Flips("recompute-weighted vs majority", rows, 0, 6);
+            Flips("recompute-only vs majority", rows, 0, 7);
+            Flips("recompute+refine vs recompute-weighted", rows, 6, 8);
             var opened = rows.Count(r => r.Solutions[3].Refinement?.GateOpened == true);
             Console.WriteLine($"refinement gate opened (after weighted): {opened}/{rows.Count}; (after majority): {rows.Count(r => r.Solutions[4].Refinement?.GateOpened == true)}/{rows.Count}");
 

@@ -6,6 +6,7 @@ using InferenceScaling.Eval;
 using InferenceScaling.Problems;
 using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
+using InferenceScaling.Verification;
 
 namespace InferenceScaling.Cli.Commands;
 
@@ -92,6 +93,9 @@ internal static class SkillsCommand
             var checkRight = 0;
             var checkCorrectCases = 0;
             var checkCorrectRight = 0;
+            var recomputeRight = 0;
+            var recomputeCorrectRight = 0;
+            var stepPattern = new System.Text.RegularExpressions.Regex(@"\d+[-+*/]\d+=\d+", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
             var fixRight = 0;
             for (var i = 0; i < problems.Count; i++)
             {
@@ -106,6 +110,12 @@ internal static class SkillsCommand
                 if (ok) checkRight++;
                 if (errorStep is null) { checkCorrectCases++; if (ok) checkCorrectRight++; }
 
+                // The same check read by recomputation: its rewritten steps against the candidate's (StepComparison).
+                var byRecompute = StepComparison.Compare(stepPattern, TaskFormat.FormatSolution(candidate), check, new ParsedVerdict(VerdictKind.None, null, check.IndexOf(" Verdict:", StringComparison.Ordinal)));
+                var recomputeOk = errorStep is null ? byRecompute.Kind == VerdictKind.Correct : byRecompute.Kind == VerdictKind.Wrong;
+                if (recomputeOk) recomputeRight++;
+                if (recomputeOk && errorStep is null) recomputeCorrectRight++;
+
                 var flawed = planter.PlantError(p, out _);
                 var trueCheck = TaskFormat.FormatCheck(p.Steps, flawed, out _);
                 var fix = (await Greedy(TaskFormat.FixPrompt(p.Question, TaskFormat.FormatSolution(flawed), trueCheck)).ConfigureAwait(false)).Text;
@@ -113,10 +123,12 @@ internal static class SkillsCommand
             }
 
             report["check_verdict"] = Interval(BootstrapInterval.Wilson(checkRight, n));
+            report["check_by_recomputation"] = Interval(BootstrapInterval.Wilson(recomputeRight, n));
             report["check_on_correct"] = Interval(BootstrapInterval.Wilson(checkCorrectRight, checkCorrectCases));
             report["check_on_flawed"] = Interval(BootstrapInterval.Wilson(checkRight - checkCorrectRight, n - checkCorrectCases));
             report["fix"] = Interval(BootstrapInterval.Wilson(fixRight, n));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"check verdict: {checkRight}/{n} = {(double)checkRight / n:P1} (on correct {checkCorrectRight}/{checkCorrectCases}, on flawed {checkRight - checkCorrectRight}/{n - checkCorrectCases})"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"check by recomputation: {recomputeRight}/{n} = {(double)recomputeRight / n:P1} (on correct {recomputeCorrectRight}/{checkCorrectCases}, on flawed {recomputeRight - recomputeCorrectRight}/{n - checkCorrectCases})"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fix: {fixRight}/{n} = {(double)fixRight / n:P1}"));
 
             if (parse.GetValue(output) is { } file)

@@ -52,6 +52,13 @@ public sealed class PromptSet
     /// </summary>
     public (string Ok, string Wrong)? StepJudgements { get; private init; }
 
+    /// <summary>
+    /// The pattern of one solution step (<c>step_pattern</c> in <c>prompt-set.json</c>, e.g. arith's
+    /// <c>\d+[-+*/]\d+=\d+</c>) when the format has countable steps; null otherwise. It lets a check's verdict be
+    /// taken by recomputation (<see cref="Verification.CheckOptions.CompareSteps"/>).
+    /// </summary>
+    public Regex? StepPattern { get; private init; }
+
     /// <summary><paramref name="sampling"/> with this set's stop strings added to its own (unchanged when the set has none).</summary>
     public Sampling.SamplingOptions WithStopStrings(Sampling.SamplingOptions sampling)
     {
@@ -114,9 +121,17 @@ public sealed class PromptSet
         var name = root.TryGetProperty("name", out var n) && n.GetString() is { } nn ? nn : Path.GetFileName(Path.GetFullPath(folder));
         var hasOk = root.TryGetProperty("step_ok", out _);
         if (hasOk != root.TryGetProperty("step_wrong", out _)) throw new InvalidDataException($"{path}: step_ok and step_wrong go together (one is missing).");
+        Regex? stepPattern = null;
+        if (root.TryGetProperty("step_pattern", out _))
+        {
+            try { stepPattern = new Regex(Field("step_pattern"), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
+            catch (ArgumentException ex) { throw new InvalidDataException($"{path}: step_pattern is not a valid pattern: {ex.Message}", ex); }
+        }
+
         return new PromptSet(name, Template("solve"), Template("critique"), Template("revise"), Field("verdict_correct"), wrong, stop, Path.GetFullPath(folder))
         {
             StepJudgements = hasOk ? (Field("step_ok"), Field("step_wrong")) : null,
+            StepPattern = stepPattern,
         };
     }
 

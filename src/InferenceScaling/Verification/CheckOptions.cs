@@ -34,6 +34,14 @@ public sealed record CheckOptions
     public VerdictTokens? StepTokens { get; init; }
 
     /// <summary>
+    /// Take the verdict by recomputation (<see cref="StepComparison"/>) when the prompt set has a
+    /// <see cref="Prompts.PromptSet.StepPattern"/>: the check's rewritten steps are compared with the candidate's, and
+    /// its verdict words are ignored. p(correct) is then 1 or 0 (the recomputation agrees or not). For a model that
+    /// recomputes well but has not learned to compare. Default false: the check's own verdict.
+    /// </summary>
+    public bool CompareSteps { get; init; }
+
+    /// <summary>
     /// Options for a model and its prompt set: <see cref="VerdictTokens"/> from the set's verdict marker and, when the
     /// set names step judgement words, <see cref="StepTokens"/>; sampling as <paramref name="template"/> (default: the
     /// defaults above).

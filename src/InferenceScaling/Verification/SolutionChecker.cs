@@ -101,7 +101,17 @@ public sealed class SolutionChecker
         if (trace is null) throw new InvalidOperationException("The trace generator returned no trace for a check.");
 
         var verdict = trace.FinishReason is FinishReason.Cancelled or FinishReason.LowConfidence ? ParsedVerdict.None : _parser.Parse(trace.Text);
-        var (pVerdict, pCorrect) = Score(trace, verdict);
+        double? pVerdict, pCorrect;
+        if (_options.CompareSteps && _prompts.StepPattern is { } step && trace.FinishReason is not (FinishReason.Cancelled or FinishReason.LowConfidence))
+        {
+            verdict = StepComparison.Compare(step, trimmed, trace.Text, verdict);
+            pVerdict = null;
+            pCorrect = verdict.Kind == VerdictKind.None ? null : verdict.Kind == VerdictKind.Correct ? 1.0 : 0.0;
+        }
+        else
+        {
+            (pVerdict, pCorrect) = Score(trace, verdict);
+        }
         return new VerificationCheck
         {
             AnswerKey = answerKey,
