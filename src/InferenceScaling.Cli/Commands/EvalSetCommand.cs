@@ -13,7 +13,7 @@ internal static class EvalSetCommand
     {
         var seed = new Option<int>("--seed") { Description = "Generator seed; the same seed always gives the same set.", Required = true };
         var count = new Option<int>("--count") { Description = "Number of problems.", DefaultValueFactory = _ => 300 };
-        var difficulty = new Option<string>("--difficulty") { Description = "easy | medium | hard | steps=2-4,operand=50,value=500.", DefaultValueFactory = _ => "medium" };
+        var difficulty = new Option<string>("--difficulty") { Description = "easy | medium | hard | steps=2-4,operand=50,value=500.", DefaultValueFactory = _ => "hard" };
         var output = new Option<FileInfo>("--out") { Description = "Output JSONL file.", Required = true };
         var draw = new Command("draw", "Draw a fresh eval set (JSONL: id, question, answer, source, difficulty).") { seed, count, difficulty, output };
         draw.SetAction(parse =>

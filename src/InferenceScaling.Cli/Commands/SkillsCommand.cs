@@ -21,7 +21,7 @@ internal static class SkillsCommand
     {
         var count = new Option<int>("--count") { Description = "Problems in the fresh draw.", DefaultValueFactory = _ => 500 };
         var seed = new Option<int>("--seed") { Description = "Draw seed (use one never used for training data).", DefaultValueFactory = _ => 424242 };
-        var difficulty = new Option<string>("--difficulty") { Description = "easy | medium | hard | steps=..,operand=..,value=..", DefaultValueFactory = _ => "medium" };
+        var difficulty = new Option<string>("--difficulty") { Description = "easy | medium | hard | steps=..,operand=..,value=..", DefaultValueFactory = _ => "hard" };
         var samples = new Option<int>("--samples") { Description = "Samples per problem for single-sample and majority accuracy.", DefaultValueFactory = _ => 16 };
         var temperatures = new Option<string>("--temperatures") { Description = "Comma-separated sampling temperatures to measure.", DefaultValueFactory = _ => "0.8" };
         var output = new Option<FileInfo?>("--out") { Description = "Write the figures as JSON." };

@@ -23,7 +23,7 @@ internal static class SweepCommand
         var evalSet = new Option<string>("--eval-set") { Description = "A JSONL eval set, or 'fresh' to draw one from the problem generator with --seed.", DefaultValueFactory = _ => "fresh" };
         var count = new Option<int>("--count") { Description = "Problems in a fresh draw.", DefaultValueFactory = _ => 300 };
         var seed = new Option<int?>("--seed") { Description = "Seed of the fresh draw and of sampling (per problem: from the seed and the problem id). Default: from the clock, printed and saved; on --resume, the saved one." };
-        var difficulty = new Option<string>("--difficulty") { Description = "Fresh draw difficulty: easy | medium | hard | steps=2-4,operand=50,value=500.", DefaultValueFactory = _ => "medium" };
+        var difficulty = new Option<string>("--difficulty") { Description = "Fresh draw difficulty: easy | medium | hard | steps=2-4,operand=50,value=500.", DefaultValueFactory = _ => "hard" };
         var strategies = new Option<string>("--strategies") { Description = "Comma-separated strategies: greedy, sc, adaptive, sc+verify, sc+refine, sc+verify+refine.", DefaultValueFactory = _ => string.Join(',', SweepOptions.DefaultStrategies) };
         var budgets = new Option<string>("--budgets") { Description = "Comma-separated sample budgets, ascending; the largest is the pool size.", DefaultValueFactory = _ => "1,2,4,8,16,32" };
         var output = new Option<string>("--out") { Description = "Output folder, e.g. results/<name>.", Required = true };

@@ -59,11 +59,11 @@ public sealed class EvalSet
     /// </summary>
     /// <param name="seed">Generator seed.</param>
     /// <param name="count">Number of problems (at least 1).</param>
-    /// <param name="difficulty">Difficulty; <see cref="ProblemDifficulty.Medium"/> when null.</param>
+    /// <param name="difficulty">Difficulty; <see cref="ProblemDifficulty.Default"/> when null.</param>
     public static EvalSet Draw(int seed, int count, ProblemDifficulty? difficulty = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var d = (difficulty ?? ProblemDifficulty.Medium).Validate();
+        var d = (difficulty ?? ProblemDifficulty.Default).Validate();
         var generator = new ArithmeticProblemGenerator(seed);
         var source = DrawSource(seed);
         var spec = d.ToString();

@@ -80,6 +80,15 @@ public sealed class EvalSetTests
     }
 
     [Fact]
+    public void Draw_WithoutADifficulty_UsesTheDefault_Hard()
+    {
+        Assert.Same(ProblemDifficulty.Hard, ProblemDifficulty.Default);
+        Assert.Same(ProblemDifficulty.Default, ProblemDifficulty.Parse("default"));
+        var set = EvalSet.Draw(seed: 5, count: 10);
+        Assert.All(set.Problems, p => Assert.Equal(ProblemDifficulty.Hard.ToString(), p.Difficulty));
+    }
+
+    [Fact]
     public void Draw_IsDeterministicAndRecordsSeedAndGeneratorVersion()
     {
         var a = EvalSet.Draw(seed: 42, count: 20, ProblemDifficulty.Medium);

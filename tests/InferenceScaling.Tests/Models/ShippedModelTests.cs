@@ -78,8 +78,8 @@ public sealed class ShippedModelTests(ShippedModelFixture fixture) : IClassFixtu
             if (answer!.Text == p.Answer.ToString(CultureInfo.InvariantCulture)) right++;
         }
 
-        // The shipped model is weak (see its model card): this floor only catches a broken runtime or tokenizer, which
-        // would solve none. Raise it when a better model ships.
-        Assert.True(right >= 2, $"greedy solved {right} of {n} easy problems");
+        // The shipped model answers 86% of medium problems greedily (its model card); two-step problems with one-digit
+        // operands are easier still. A broken runtime, tokenizer or position handling solves few or none.
+        Assert.True(right >= 15, $"greedy solved {right} of {n} easy problems");
     }
 }
