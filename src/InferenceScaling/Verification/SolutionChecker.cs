@@ -112,6 +112,7 @@ public sealed class SolutionChecker
         {
             (pVerdict, pCorrect) = Score(trace, verdict);
         }
+
         return new VerificationCheck
         {
             AnswerKey = answerKey,
