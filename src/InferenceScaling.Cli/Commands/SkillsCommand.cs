@@ -4,6 +4,7 @@ using System.Text.Json;
 using InferenceScaling.Answers;
 using InferenceScaling.Eval;
 using InferenceScaling.Problems;
+using InferenceScaling.Prompts;
 using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
 using InferenceScaling.Verification;
@@ -95,7 +96,10 @@ internal static class SkillsCommand
             var checkCorrectRight = 0;
             var recomputeRight = 0;
             var recomputeCorrectRight = 0;
-            var stepPattern = new System.Text.RegularExpressions.Regex(@"\d+[-+*/]\d+=\d+", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+            // The trained formats are the arith prompt set's: its step pattern and verdict parser read the checks.
+            var arith = PromptSet.Find("arith");
+            var stepPattern = arith.StepPattern ?? throw new InvalidDataException($"{arith.Folder}: the arith prompt set has no step_pattern.");
+            var verdicts = VerdictParser.For(arith);
             var fixRight = 0;
             for (var i = 0; i < problems.Count; i++)
             {
@@ -111,7 +115,7 @@ internal static class SkillsCommand
                 if (errorStep is null) { checkCorrectCases++; if (ok) checkCorrectRight++; }
 
                 // The same check read by recomputation: its rewritten steps against the candidate's (StepComparison).
-                var byRecompute = StepComparison.Compare(stepPattern, TaskFormat.FormatSolution(candidate), check, new ParsedVerdict(VerdictKind.None, null, check.IndexOf(" Verdict:", StringComparison.Ordinal)));
+                var byRecompute = StepComparison.Compare(stepPattern, TaskFormat.FormatSolution(candidate), check, verdicts.Parse(check));
                 var recomputeOk = errorStep is null ? byRecompute.Kind == VerdictKind.Correct : byRecompute.Kind == VerdictKind.Wrong;
                 if (recomputeOk) recomputeRight++;
                 if (recomputeOk && errorStep is null) recomputeCorrectRight++;
