@@ -100,9 +100,10 @@ public sealed class SolutionChecker
             trace ??= t;
         if (trace is null) throw new InvalidOperationException("The trace generator returned no trace for a check.");
 
-        var verdict = trace.FinishReason is FinishReason.Cancelled or FinishReason.LowConfidence ? ParsedVerdict.None : _parser.Parse(trace.Text);
+        var cutShort = trace.FinishReason is FinishReason.Cancelled or FinishReason.LowConfidence;
+        var verdict = cutShort ? ParsedVerdict.None : _parser.Parse(trace.Text);
         double? pVerdict, pCorrect;
-        if (_options.CompareSteps && _prompts.StepPattern is { } step && trace.FinishReason is not (FinishReason.Cancelled or FinishReason.LowConfidence))
+        if (_options.CompareSteps && _prompts.StepPattern is { } step && !cutShort)
         {
             verdict = StepComparison.Compare(step, trimmed, trace.Text, verdict);
             pVerdict = null;
