@@ -54,11 +54,9 @@ def drills(rows, bpe, rng, per_sequence=8):
     head = bpe.encode("Calc:")  # marks the drill as its own task, so it never teaches solutions to run on
     out = []
     for s in range(0, len(steps) - per_sequence + 1, per_sequence):
-        ids, tgt = list(head), []
+        ids = list(head)
         for step in steps[s:s + per_sequence]:
-            tokens = bpe.encode(" " + step) + [dot]
-            ids += tokens
-            tgt += tokens
+            ids += bpe.encode(" " + step) + [dot]
         learn = [-100] * len(ids)
         inside = False
         for t in range(len(ids) - 1):
