@@ -22,7 +22,7 @@ namespace InferenceScaling.Cli.Commands;
 internal static class EvalVerifyCommand
 {
     /// <summary>The strategies scored, in print order.</summary>
-    private static readonly string[] Strategies = ["majority", "verifier-only", "verifier-weighted", "weighted+refine", "majority+refine", "weighted (verdict)", "recompute-weighted", "recompute-only", "recompute+refine"];
+    private static readonly string[] Strategies = ["majority", "step-only", "step-weighted", "step-weighted+refine", "majority+refine", "step-weighted x4", "critique-weighted", "recompute-weighted"];
 
     public static Command Create()
     {
@@ -52,22 +52,20 @@ internal static class EvalVerifyCommand
             var extractor = new MathAnswerExtractor();
             var eq = MathAnswerEquivalence.Instance;
             var check = CheckOptions.For(prompts, m.Tokenizer.Encode);
-            // The same checks scored by the verdict token alone (GreedyCache replays them: no extra generation).
-            var verdictOnly = check with { StepTokens = null };
             var sc = new SelfConsistencySolver(generator, extractor, eq, options: new SelfConsistencyOptions
             {
                 PromptTemplate = prompts.Solve,
                 Sampling = new SamplingOptions { Temperature = parse.GetValue(temperature) ?? m.DefaultTemperature ?? 0.8f, MaxTokens = 128, Seed = parse.GetValue(seed), StopStrings = prompts.StopStrings },
             });
-            var weighted = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check });
-            var only = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Selection = VerificationSelection.VerifierOnly, Check = check });
-            var byVerdict = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = verdictOnly });
-            // Verdicts by recomputation (the check's rewritten steps against the candidate's), same checks again.
-            var recompute = check with { CompareSteps = true };
-            var reWeighted = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = recompute });
-            var reOnly = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Selection = VerificationSelection.VerifierOnly, Check = recompute });
-            var reRefiner = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Check = recompute });
-            var refiner = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Check = check });
+            // Step scores (the model's belief in each written step, forward and undone), when the set supports them.
+            var steps = CandidateChecker.For(prompts, generator, new OnnxContinuationScorer(m), check);
+            var weighted = new VerificationSolver(sc, steps);
+            var only = new VerificationSolver(sc, steps, new VerificationOptions { Selection = VerificationSelection.VerifierOnly });
+            var weighted4 = new VerificationSolver(sc, steps, new VerificationOptions { ChecksPerCandidate = 4 });
+            var refiner = new RefinementSolver(sc, generator, prompts, extractor, eq, checker: steps);
+            // Written critiques, scored by their step words, and by recomputation (the check's steps against the candidate's).
+            var critique = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check });
+            var recompute = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check with { CompareSteps = true } });
             var budget = new Budget
             {
                 MaxSamples = parse.GetValue(samples), WaveSize = parse.GetValue(samples),
@@ -85,12 +83,11 @@ internal static class EvalVerifyCommand
                 var o = await only.VerifyAsync(s, budget, token).ConfigureAwait(false);
                 var wr = await refiner.RefineAsync(w, budget, token).ConfigureAwait(false);
                 var sr = await refiner.RefineAsync(s, budget, token).ConfigureAwait(false);
-                var wv = await byVerdict.VerifyAsync(s, budget, token).ConfigureAwait(false);
-                var rw = await reWeighted.VerifyAsync(s, budget, token).ConfigureAwait(false);
-                var ro = await reOnly.VerifyAsync(s, budget, token).ConfigureAwait(false);
-                var rr = await reRefiner.RefineAsync(rw, budget, token).ConfigureAwait(false);
+                var w4 = await weighted4.VerifyAsync(s, budget, token).ConfigureAwait(false);
+                var cw = await critique.VerifyAsync(s, budget, token).ConfigureAwait(false);
+                var rw = await recompute.VerifyAsync(s, budget, token).ConfigureAwait(false);
                 bool Right(Solution x) => x.Answer is { } a && eq.AreEquivalent(a, p.Answer);
-                Solution[] all = [s, o, w, wr, sr, wv, rw, ro, rr];
+                Solution[] all = [s, o, w, wr, sr, w4, cw, rw];
                 results[i] = new Row(p, all, [.. all.Select(Right)]);
                 var n = Interlocked.Increment(ref done);
                 if (n % 10 == 0) Console.Error.WriteLine($"  {n}/{problems.Count}");
@@ -99,25 +96,26 @@ internal static class EvalVerifyCommand
             var rows = Enumerable.Range(0, problems.Count).Select(i => results[i]).ToList();
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine($"problems: {rows.Count}; samples {budget.MaxSamples}; checks ≤ {budget.MaxVerifications}; rounds ≤ {budget.MaxRefinementRounds}");
-            Console.WriteLine("strategy             accuracy  95% CI            gen tokens/problem");
+            Console.WriteLine("strategy               accuracy  95% CI              gen tokens  prompt+scored tokens  forward passes (per problem)");
             for (var k = 0; k < Strategies.Length; k++)
             {
                 var ci = BootstrapInterval.Mean([.. rows.Select(r => r.Right[k] ? 1.0 : 0.0)]);
                 var tokens = rows.Average(r => (double)r.Solutions[k].Usage.GeneratedTokens);
-                Console.WriteLine(string.Create(inv, $"{Strategies[k],-20} {ci.Estimate,7:P1}  [{ci.Lower:P1}, {ci.Upper:P1}]  {tokens,10:F0}"));
+                var prompt = rows.Average(r => (double)r.Solutions[k].Usage.PromptTokens);
+                var passes = rows.Average(r => (double)r.Solutions[k].Usage.ForwardPasses);
+                Console.WriteLine(string.Create(inv, $"{Strategies[k],-22} {ci.Estimate,7:P1}  [{ci.Lower:P1}, {ci.Upper:P1}]  {tokens,10:F0}  {prompt,20:F0}  {passes,14:F0}"));
             }
 
             Console.WriteLine(string.Create(inv, $"oracle (some sample right): {rows.Average(r => r.Solutions[0].Ballots.Any(b => b.Answer is { } a && eq.AreEquivalent(a.Text, r.Problem.Answer)) ? 1.0 : 0.0):P1}"));
-            Flips("weighted+refine vs verifier-weighted", rows, 2, 3);
+            Flips("step-weighted+refine vs step-weighted", rows, 2, 3);
             Flips("majority+refine vs majority", rows, 0, 4);
-            Flips("verifier-weighted vs majority", rows, 0, 2);
-            Flips("verifier-only vs majority", rows, 0, 1);
-            Flips("weighted (verdict) vs majority", rows, 0, 5);
-            Flips("recompute-weighted vs majority", rows, 0, 6);
-            Flips("recompute-only vs majority", rows, 0, 7);
-            Flips("recompute+refine vs recompute-weighted", rows, 6, 8);
+            Flips("step-weighted vs majority", rows, 0, 2);
+            Flips("step-only vs majority", rows, 0, 1);
+            Flips("step-weighted x4 vs majority", rows, 0, 5);
+            Flips("critique-weighted vs majority", rows, 0, 6);
+            Flips("recompute-weighted vs majority", rows, 0, 7);
             var opened = rows.Count(r => r.Solutions[3].Refinement?.GateOpened == true);
-            Console.WriteLine($"refinement gate opened (after weighted): {opened}/{rows.Count}; (after majority): {rows.Count(r => r.Solutions[4].Refinement?.GateOpened == true)}/{rows.Count}");
+            Console.WriteLine($"refinement gate opened (after step-weighted): {opened}/{rows.Count}; (after majority): {rows.Count(r => r.Solutions[4].Refinement?.GateOpened == true)}/{rows.Count}");
 
             if (parse.GetValue(output) is { } path)
             {
@@ -130,7 +128,7 @@ internal static class EvalVerifyCommand
                         gold = r.Problem.Answer,
                         answers = Strategies.Select((name, k) => new { strategy = name, answer = r.Solutions[k].Answer, right = r.Right[k], generated_tokens = r.Solutions[k].Usage.GeneratedTokens }),
                         votes = r.Solutions[0].Tally.Groups.Select(g => new { answer = g.Representative, count = g.Count }),
-                        checks = r.Solutions[2].Verification?.Checks.Select(c => new { answer = c.Answer, verdict = c.Verdict.ToString(), p_correct = c.CorrectProbability, text = c.Text }),
+                        checks = r.Solutions[2].Verification?.Checks.Select(c => new { answer = c.Answer, verdict = c.Verdict.ToString(), p_correct = c.CorrectProbability, text = c.Text, steps = c.Steps?.Select(x => new { x.Step, forward = x.ForwardLogProb, inverse = x.InverseLogProb, agrees = x.Agrees, broken = x.Break }) }),
                         rounds = r.Solutions[3].Refinement?.Rounds.Select(x => new { outcome = x.Outcome.ToString(), reason = x.Reason, candidate = x.CandidateAnswer }),
                     }));
                 }

@@ -59,6 +59,34 @@ public sealed class PromptSet
     /// </summary>
     public Regex? StepPattern { get; private init; }
 
+    /// <summary>
+    /// The prompt that asks the model for one calculation on its own (<c>calc_prompt</c> in <c>prompt-set.json</c>,
+    /// with an <c>{expression}</c> placeholder, e.g. arith's <c>Calc: {expression}=</c>), when the model has that
+    /// skill; null otherwise. With <see cref="CalcResultTemplate"/> and a <see cref="StepPattern"/> that names its
+    /// groups <c>left</c>, <c>op</c>, <c>right</c> and <c>result</c>, it lets solutions be checked step by step
+    /// (<see cref="Verification.StepScoreChecker"/>).
+    /// </summary>
+    public string? CalcTemplate { get; private init; }
+
+    /// <summary>
+    /// How the model writes a calculation's result after <see cref="CalcTemplate"/> (<c>calc_result</c>, with a
+    /// <c>{value}</c> placeholder, e.g. arith's <c>{value}.</c>); null when there is no calc prompt.
+    /// </summary>
+    public string? CalcResultTemplate { get; private init; }
+
+    /// <summary>True when the set can check a solution step by step: a calc prompt and a step pattern with named groups.</summary>
+    public bool HasStepChecks => CalcTemplate is not null && CalcResultTemplate is not null && StepPattern is not null;
+
+    /// <summary>The calc prompt for <paramref name="expression"/> (e.g. <c>46-36</c>).</summary>
+    /// <exception cref="InvalidOperationException">The set has no calc prompt.</exception>
+    public string Calc(string expression) =>
+        (CalcTemplate ?? throw new InvalidOperationException($"Prompt set '{Name}' has no calc_prompt.")).Replace("{expression}", expression, StringComparison.Ordinal);
+
+    /// <summary>The calc result as the model writes it, for <paramref name="value"/>.</summary>
+    /// <exception cref="InvalidOperationException">The set has no calc result template.</exception>
+    public string CalcResult(string value) =>
+        (CalcResultTemplate ?? throw new InvalidOperationException($"Prompt set '{Name}' has no calc_result.")).Replace("{value}", value, StringComparison.Ordinal);
+
     /// <summary><paramref name="sampling"/> with this set's stop strings added to its own (unchanged when the set has none).</summary>
     public Sampling.SamplingOptions WithStopStrings(Sampling.SamplingOptions sampling)
     {
@@ -128,10 +156,24 @@ public sealed class PromptSet
             catch (ArgumentException ex) { throw new InvalidDataException($"{path}: step_pattern is not a valid pattern: {ex.Message}", ex); }
         }
 
+        var hasCalc = root.TryGetProperty("calc_prompt", out _);
+        if (hasCalc != root.TryGetProperty("calc_result", out _)) throw new InvalidDataException($"{path}: calc_prompt and calc_result go together (one is missing).");
+        if (hasCalc)
+        {
+            if (!Field("calc_prompt").Contains("{expression}", StringComparison.Ordinal)) throw new InvalidDataException($"{path}: calc_prompt has no {{expression}} placeholder.");
+            if (!Field("calc_result").Contains("{value}", StringComparison.Ordinal)) throw new InvalidDataException($"{path}: calc_result has no {{value}} placeholder.");
+            if (stepPattern is null) throw new InvalidDataException($"{path}: calc_prompt needs a step_pattern to read the steps it checks.");
+            foreach (var group in (string[])["left", "op", "right", "result"])
+                if (stepPattern.GroupNumberFromName(group) < 0)
+                    throw new InvalidDataException($"{path}: step_pattern must name the groups left, op, right and result for calc_prompt (no '{group}' group).");
+        }
+
         return new PromptSet(name, Template("solve"), Template("critique"), Template("revise"), Field("verdict_correct"), wrong, stop, Path.GetFullPath(folder))
         {
             StepJudgements = hasOk ? (Field("step_ok"), Field("step_wrong")) : null,
             StepPattern = stepPattern,
+            CalcTemplate = hasCalc ? Field("calc_prompt") : null,
+            CalcResultTemplate = hasCalc ? Field("calc_result") : null,
         };
     }
 

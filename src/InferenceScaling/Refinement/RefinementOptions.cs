@@ -51,14 +51,19 @@ public sealed record RefinementOptions
         init => field = (value ?? throw new ArgumentNullException(nameof(ReviseSampling))).Validate();
     } = new() { Temperature = 0.7f, MaxTokens = 128 };
 
-    /// <summary>What confirms a revised answer. Default <see cref="RevisionConfirmation.Both"/>.</summary>
+    /// <summary>
+    /// What confirms a revised answer. Default <see cref="RevisionConfirmation.Both"/> (for a written critique; with a
+    /// <see cref="Verification.StepScoreChecker"/>, <see cref="RevisionConfirmation.Improves"/> with
+    /// <see cref="RevisionConfirmation.ReVote"/> suits better: its strict verdict also fails right answers).
+    /// </summary>
     public RevisionConfirmation Confirmation
     {
         get;
         init
         {
-            if ((value & RevisionConfirmation.Both) == 0 || (value & ~RevisionConfirmation.Both) != 0)
-                throw new ArgumentOutOfRangeException(nameof(Confirmation), value, "Confirmation must be Critique, ReVote or Both.");
+            const RevisionConfirmation all = RevisionConfirmation.Both | RevisionConfirmation.Improves;
+            if (value == 0 || (value & ~all) != 0)
+                throw new ArgumentOutOfRangeException(nameof(Confirmation), value, "Confirmation must combine Critique, ReVote and Improves (at least one).");
             field = value;
         }
     } = RevisionConfirmation.Both;

@@ -52,7 +52,7 @@ public sealed class RefinementSolver : DelegatingSolver
     private readonly IAnswerEquivalence _equivalence;
 
     /// <summary>Runs critiques.</summary>
-    private readonly SolutionChecker _checker;
+    private readonly ICandidateChecker _checker;
 
     /// <summary>Revision sampling, stop strings merged.</summary>
     private readonly SamplingOptions _reviseSampling;
@@ -67,13 +67,17 @@ public sealed class RefinementSolver : DelegatingSolver
     /// <param name="extractor">Reads revised answers (use the inner solver's).</param>
     /// <param name="equivalence">Decides which answers are the same (use the inner solver's).</param>
     /// <param name="options">Settings; default <see cref="RefinementOptions"/>'s defaults.</param>
+    /// <param name="checker">Critiques the winner and confirms revisions; default a <see cref="SolutionChecker"/> with
+    /// <see cref="RefinementOptions.Check"/> (the model writes its critique). Use the verification stage's checker so a
+    /// check of the winner can be reused.</param>
     public RefinementSolver(
         ISolver innerSolver,
         ITraceGenerator generator,
         PromptSet prompts,
         IAnswerExtractor extractor,
         IAnswerEquivalence equivalence,
-        RefinementOptions? options = null)
+        RefinementOptions? options = null,
+        ICandidateChecker? checker = null)
         : base(innerSolver)
     {
         ArgumentNullException.ThrowIfNull(generator);
@@ -85,7 +89,7 @@ public sealed class RefinementSolver : DelegatingSolver
         _extractor = extractor;
         _equivalence = equivalence;
         _options = options ?? new RefinementOptions();
-        _checker = new SolutionChecker(generator, prompts, _options.Check);
+        _checker = checker ?? new SolutionChecker(generator, prompts, _options.Check);
         _reviseSampling = prompts.WithStopStrings(_options.ReviseSampling);
     }
 
@@ -217,7 +221,7 @@ public sealed class RefinementSolver : DelegatingSolver
             string? leader = null;
             var reasons = new List<string>();
             var ok = true;
-            if (_options.Confirmation.HasFlag(RevisionConfirmation.Critique))
+            if ((_options.Confirmation & (RevisionConfirmation.Critique | RevisionConfirmation.Improves)) != 0)
             {
                 if (!Fits(budget, solution.Usage + total + usage, _checker.MaxTokens))
                 {
@@ -229,13 +233,26 @@ public sealed class RefinementSolver : DelegatingSolver
                     confirm = await _checker.CheckAsync(solution.Question, candidate.Trace.Text, candidate.Answer, candidate.AnswerKey, candidate.Trace.Index, 0, cancellationToken).ConfigureAwait(false);
                     usage += confirm.Usage;
                     var p = confirm.CorrectProbability;
-                    var confirmed = confirm.Verdict == VerdictKind.Correct && (p ?? 1) >= _options.MinConfirmProbability;
-                    ok &= confirmed;
-                    reasons.Add(confirmed
-                        ? string.Create(inv, $"its critique says correct (p {p ?? 1:F2})")
-                        : confirm.Verdict == VerdictKind.Correct
-                            ? string.Create(inv, $"its critique says correct but only with p {p:F2} < {_options.MinConfirmProbability:F2}")
-                            : confirm.Verdict == VerdictKind.Wrong ? "its critique says wrong" : "its critique wrote no verdict");
+                    if (_options.Confirmation.HasFlag(RevisionConfirmation.Critique))
+                    {
+                        var confirmed = confirm.Verdict == VerdictKind.Correct && (p ?? 1) >= _options.MinConfirmProbability;
+                        ok &= confirmed;
+                        reasons.Add(confirmed
+                            ? string.Create(inv, $"its critique says correct (p {p ?? 1:F2})")
+                            : confirm.Verdict == VerdictKind.Correct
+                                ? string.Create(inv, $"its critique says correct but only with p {p:F2} < {_options.MinConfirmProbability:F2}")
+                                : confirm.Verdict == VerdictKind.Wrong ? "its critique says wrong" : "its critique wrote no verdict");
+                    }
+
+                    if (_options.Confirmation.HasFlag(RevisionConfirmation.Improves))
+                    {
+                        var before = critique.CorrectProbability;
+                        var better = p is { } after && after > (before ?? 0);
+                        ok &= better;
+                        reasons.Add(better
+                            ? string.Create(inv, $"its check scores it higher than the answer it replaces (p {p:G3} > {before ?? 0:G3})")
+                            : string.Create(inv, $"its check does not score it higher than the answer it replaces (p {p?.ToString("G3", inv) ?? "none"} ≤ {before ?? 0:G3})"));
+                    }
                 }
             }
 

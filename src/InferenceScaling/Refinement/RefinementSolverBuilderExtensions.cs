@@ -2,6 +2,7 @@ using InferenceScaling.Answers;
 using InferenceScaling.Prompts;
 using InferenceScaling.Sampling;
 using InferenceScaling.Solving;
+using InferenceScaling.Verification;
 
 namespace InferenceScaling.Refinement;
 
@@ -19,6 +20,7 @@ public static class RefinementSolverBuilderExtensions
     /// <param name="extractor">Reads revised answers (the inner solver's).</param>
     /// <param name="equivalence">Groups answers (the inner solver's).</param>
     /// <param name="options">Settings; default <see cref="RefinementOptions"/>'s defaults.</param>
+    /// <param name="checker">Critiques and confirms; default a <see cref="SolutionChecker"/> (see <see cref="RefinementSolver"/>).</param>
     /// <returns>The builder.</returns>
     public static SolverBuilder UseRefinement(
         this SolverBuilder builder,
@@ -26,13 +28,14 @@ public static class RefinementSolverBuilderExtensions
         PromptSet prompts,
         IAnswerExtractor extractor,
         IAnswerEquivalence equivalence,
-        RefinementOptions? options = null)
+        RefinementOptions? options = null,
+        ICandidateChecker? checker = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(extractor);
         ArgumentNullException.ThrowIfNull(equivalence);
-        return builder.Use(inner => new RefinementSolver(inner, generator, prompts, extractor, equivalence, options));
+        return builder.Use(inner => new RefinementSolver(inner, generator, prompts, extractor, equivalence, options, checker));
     }
 }

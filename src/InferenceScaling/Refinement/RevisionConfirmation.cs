@@ -15,4 +15,11 @@ public enum RevisionConfirmation
 
     /// <summary>Both: critique-confirmed and not contradicted by the re-vote. The default.</summary>
     Both = Critique | ReVote,
+
+    /// <summary>
+    /// The revision's check gives it a higher p(correct) than the critique gave the answer it replaces: the checker
+    /// prefers the revision, whatever its verdict. For graded checkers (<see cref="Verification.StepScoreChecker"/>)
+    /// whose strict verdict also fails some right answers.
+    /// </summary>
+    Improves = 4,
 }

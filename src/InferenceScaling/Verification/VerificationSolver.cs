@@ -35,7 +35,7 @@ namespace InferenceScaling.Verification;
 public sealed class VerificationSolver : DelegatingSolver
 {
     /// <summary>Runs the checks.</summary>
-    private readonly SolutionChecker _checker;
+    private readonly ICandidateChecker _checker;
 
     /// <summary>Settings.</summary>
     private readonly VerificationOptions _options;
@@ -51,6 +51,21 @@ public sealed class VerificationSolver : DelegatingSolver
         _options = options ?? new VerificationOptions();
         _checker = new SolutionChecker(generator, prompts, _options.Check);
     }
+
+    /// <summary>Wraps <paramref name="innerSolver"/> with a checker of your choice (e.g. <see cref="StepScoreChecker"/>). Does no I/O.</summary>
+    /// <param name="innerSolver">The solver whose pool is verified.</param>
+    /// <param name="checker">Checks the candidates (<see cref="VerificationOptions.Check"/> is not used).</param>
+    /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults.</param>
+    public VerificationSolver(ISolver innerSolver, ICandidateChecker checker, VerificationOptions? options = null)
+        : base(innerSolver)
+    {
+        ArgumentNullException.ThrowIfNull(checker);
+        _options = options ?? new VerificationOptions();
+        _checker = checker;
+    }
+
+    /// <summary>The checker in use.</summary>
+    public ICandidateChecker Checker => _checker;
 
     /// <summary>The settings in use.</summary>
     public VerificationOptions Options => _options;

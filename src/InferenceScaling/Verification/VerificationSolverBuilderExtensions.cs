@@ -24,4 +24,16 @@ public static class VerificationSolverBuilderExtensions
         ArgumentNullException.ThrowIfNull(prompts);
         return builder.Use(inner => new VerificationSolver(inner, generator, prompts, options));
     }
+
+    /// <summary>Adds verify-and-select with a checker of your choice (e.g. <see cref="StepScoreChecker"/>).</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="checker">Checks the candidates.</param>
+    /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults.</param>
+    /// <returns>The builder.</returns>
+    public static SolverBuilder UseVerification(this SolverBuilder builder, ICandidateChecker checker, VerificationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(checker);
+        return builder.Use(inner => new VerificationSolver(inner, checker, options));
+    }
 }

@@ -25,6 +25,9 @@ public sealed class ScriptedModel : ITraceGenerator
     /// <summary>Fix outputs by the (trimmed) solution fixed, by trace index.</summary>
     public Dictionary<string, List<string>> Revisions { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Calc outputs (<c>Calc: {expression}=</c> prompts) by expression; a calc with no entry throws.</summary>
+    public Dictionary<string, string> Calculations { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Every request, in order.</summary>
     public List<TraceRequest> Requests { get; } = [];
 
@@ -62,6 +65,12 @@ public sealed class ScriptedModel : ITraceGenerator
                 var solution = Between(prompt, "\nS: ", "\nCheck: ");
                 var list = Revisions.TryGetValue(solution, out var r) ? r : throw new InvalidOperationException($"No revisions scripted for '{solution}'.");
                 trace = Make(i, list[i % list.Count], -0.1f, -1, 0, request);
+            }
+            else if (prompt.StartsWith("Calc: ", StringComparison.Ordinal) && prompt.EndsWith('='))
+            {
+                var expression = prompt["Calc: ".Length..^1];
+                var value = Calculations.TryGetValue(expression, out var v) ? v : throw new InvalidOperationException($"No calculation scripted for '{expression}'.");
+                trace = Make(i, value + ".", -0.1f, -1, 0, request);
             }
             else
             {

@@ -74,4 +74,34 @@ public sealed class PromptSetTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Theory]
+    [InlineData("\"step_pattern\":\"\\\\d+[-+]\\\\d+=\\\\d+\",\"calc_prompt\":\"Calc: {expression}=\",\"calc_result\":\"{value}.\"", "no 'left' group")]
+    [InlineData("\"calc_prompt\":\"Calc: {expression}=\",\"calc_result\":\"{value}.\"", "needs a step_pattern")]
+    [InlineData("\"step_pattern\":\"x\",\"calc_prompt\":\"Calc: {expression}=\"", "calc_result")]
+    [InlineData("\"step_pattern\":\"x\",\"calc_prompt\":\"Calc:\",\"calc_result\":\"{value}.\"", "{expression}")]
+    public void CalcPrompt_ThatCannotCheckSteps_IsNamed(string fields, string expected)
+    {
+        var dir = Directory.CreateTempSubdirectory("prompts-").FullName;
+        try
+        {
+            foreach (var f in new[] { "s.txt", "c.txt", "r.txt" }) File.WriteAllText(Path.Combine(dir, f), "{question}");
+            File.WriteAllText(Path.Combine(dir, "prompt-set.json"), "{\"solve\":\"s.txt\",\"critique\":\"c.txt\",\"revise\":\"r.txt\",\"verdict_correct\":\"ok\",\"verdict_wrong\":\"bad\"," + fields + "}");
+            var ex = Assert.Throws<InvalidDataException>(() => PromptSet.Load(dir));
+            Assert.Contains(expected, ex.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void ArithSet_ChecksStepsWithTheDrillFormat()
+    {
+        var set = PromptSet.Load(Path.Combine(Root, "arith"));
+        Assert.True(set.HasStepChecks);
+        Assert.Equal("Calc: 46-36=", set.Calc("46-36"));
+        Assert.Equal("10.", set.CalcResult("10"));
+        var m = set.StepPattern!.Match("3-4=-1");
+        Assert.Equal(("3", "-", "4", "-1"), (m.Groups["left"].Value, m.Groups["op"].Value, m.Groups["right"].Value, m.Groups["result"].Value));
+    }
 }
+

@@ -1,0 +1,184 @@
+using InferenceScaling.Sampling;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace InferenceScaling.Runtime;
+
+/// <summary>
+/// Scores continuations with a <see cref="DecoderModel"/> by teacher forcing: prompt + continuation go through the
+/// model in one pass (empty KV cache, right-padded rows batched together) and each continuation token's
+/// log-probability is read from the logits. Nothing is sampled, so a score costs one prefill and no decode steps.
+/// </summary>
+/// <remarks>
+/// Thread-safe: each call runs its own passes on the shared session. The model is not owned: dispose it yourself.
+/// Rows are right-padded: under the causal mask a real token never sees the padding after it, so a padded row scores
+/// exactly as it would alone.
+/// </remarks>
+public sealed class OnnxContinuationScorer : IContinuationScorer
+{
+    /// <summary>Most logits (rows × length × vocabulary) one pass may return: 64 M floats, 256 MB.</summary>
+    private const long MaxLogitsPerPass = 64L << 20;
+
+    /// <summary>The model (not owned).</summary>
+    private readonly DecoderModel _model;
+
+    /// <summary>Most rows per pass.</summary>
+    private readonly int _maxRows;
+
+    /// <summary>Creates a scorer over <paramref name="model"/>.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="maxRowsPerPass">Most continuations per forward pass (fewer when the logits would pass 256 MB). Default 64.</param>
+    public OnnxContinuationScorer(DecoderModel model, int maxRowsPerPass = 64)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRowsPerPass, 1);
+        _model = model;
+        _maxRows = maxRowsPerPass;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ContinuationScore>> ScoreAsync(IReadOnlyList<Continuation> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var encoded = new (int[] Ids, int PromptLength)[items.Count];
+        var context = _model.Signature.ContextLength;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i] ?? throw new ArgumentException($"Item {i} is null.", nameof(items));
+            if (string.IsNullOrEmpty(item.Prompt)) throw new ArgumentException($"Item {i}: the prompt is empty.", nameof(items));
+            if (string.IsNullOrEmpty(item.Text)) throw new ArgumentException($"Item {i}: the continuation is empty.", nameof(items));
+            var prompt = _model.Tokenizer.Encode(item.Prompt);
+            var text = _model.Tokenizer.Inner.EncodeToIds(item.Text);
+            if (prompt.Length == 0 || text.Count == 0) throw new ArgumentException($"Item {i}: the prompt or the continuation encodes to no tokens.", nameof(items));
+            if (prompt.Length + text.Count > context)
+                throw new ArgumentException($"Item {i}: prompt + continuation are {prompt.Length + text.Count} tokens; the model's context is {context}.", nameof(items));
+            var ids = new int[prompt.Length + text.Count];
+            prompt.CopyTo(ids, 0);
+            for (var t = 0; t < text.Count; t++) ids[prompt.Length + t] = text[t];
+            encoded[i] = (ids, prompt.Length);
+        }
+
+        if (encoded.Length == 0) return Task.FromResult<IReadOnlyList<ContinuationScore>>([]);
+        // The passes are synchronous native work: keep them off the caller's thread.
+        return Task.Run<IReadOnlyList<ContinuationScore>>(() => Score(encoded, cancellationToken), cancellationToken);
+    }
+
+    private ContinuationScore[] Score((int[] Ids, int PromptLength)[] encoded, CancellationToken cancellationToken)
+    {
+        var results = new ContinuationScore[encoded.Length];
+        // Similar lengths share a pass, so little of it is padding.
+        var order = new int[encoded.Length];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, (a, b) => encoded[a].Ids.Length.CompareTo(encoded[b].Ids.Length));
+        using var runOptions = new RunOptions();
+        using var registration = cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions);
+        var vocab = _model.Signature.VocabularySize;
+        var start = 0;
+        while (start < order.Length)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var rows = 1;
+            while (start + rows < order.Length && rows < _maxRows
+                   && (long)(rows + 1) * encoded[order[start + rows]].Ids.Length * vocab <= MaxLogitsPerPass)
+                rows++;
+            try
+            {
+                Pass(encoded, order.AsSpan(start, rows), results, runOptions);
+            }
+            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+
+            start += rows;
+        }
+
+        return results;
+    }
+
+    private void Pass((int[] Ids, int PromptLength)[] encoded, ReadOnlySpan<int> rows, ContinuationScore[] results, RunOptions runOptions)
+    {
+        var sig = _model.Signature;
+        var n = rows.Length;
+        var length = encoded[rows[n - 1]].Ids.Length;
+        var ids = new long[n * length];
+        var mask = new long[n * length];
+        var pos = new long[n * length];
+        var pad = sig.PadId ?? 0;
+        for (var r = 0; r < n; r++)
+        {
+            var row = encoded[rows[r]].Ids;
+            for (var t = 0; t < length; t++)
+            {
+                var real = t < row.Length;
+                ids[r * length + t] = real ? row[t] : pad;
+                mask[r * length + t] = real ? 1 : 0;
+                pos[r * length + t] = real ? t : 0;
+            }
+        }
+
+        var names = new List<string>();
+        var values = new List<OrtValue>();
+        try
+        {
+            names.Add(sig.InputIds);
+            values.Add(OrtValue.CreateTensorValueFromMemory(ids, [n, length]));
+            names.Add(sig.AttentionMask);
+            values.Add(OrtValue.CreateTensorValueFromMemory(mask, [n, length]));
+            if (sig.PositionIds is not null)
+            {
+                names.Add(sig.PositionIds);
+                values.Add(OrtValue.CreateTensorValueFromMemory(pos, [n, length]));
+            }
+
+            if (sig.UseCacheBranch is not null)
+            {
+                names.Add(sig.UseCacheBranch);
+                values.Add(OrtValue.CreateTensorValueFromMemory(new[] { false }, [1]));
+            }
+
+            foreach (var past in sig.PastInputs)
+            {
+                // An empty cache still needs an allocated tensor: a pinned empty array has no address.
+                names.Add(past);
+                values.Add(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [n, sig.KeyValueHeads, 0, sig.HeadSize]));
+            }
+
+            using var outputs = _model.Session.Run(runOptions, names, values, [sig.Logits]);
+            var logits = outputs[0].GetTensorDataAsSpan<float>();
+            var vocab = sig.VocabularySize;
+            for (var r = 0; r < n; r++)
+            {
+                var (row, promptLength) = encoded[rows[r]];
+                var lps = new float[row.Length - promptLength];
+                var greedy = true;
+                for (var t = promptLength; t < row.Length; t++)
+                {
+                    // The logits at t - 1 predict token t.
+                    var at = logits.Slice((r * length + t - 1) * vocab, vocab);
+                    lps[t - promptLength] = LogSoftmaxAt(at, row[t], out var isMax);
+                    greedy &= isMax;
+                }
+
+                results[rows[r]] = new ContinuationScore { TokenLogProbs = lps, IsGreedy = greedy, PromptTokens = promptLength };
+            }
+        }
+        finally
+        {
+            foreach (var v in values) v.Dispose();
+        }
+    }
+
+    /// <summary>log softmax(<paramref name="logits"/>)[<paramref name="token"/>], and whether the token is the argmax.</summary>
+    private static float LogSoftmaxAt(ReadOnlySpan<float> logits, int token, out bool isMax)
+    {
+        var max = float.NegativeInfinity;
+        var arg = -1;
+        for (var i = 0; i < logits.Length; i++)
+            if (logits[i] > max) { max = logits[i]; arg = i; }
+        double sum = 0;
+        for (var i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
+        isMax = arg == token || logits[token] >= max;
+        return (float)(logits[token] - max - Math.Log(sum));
+    }
+}
