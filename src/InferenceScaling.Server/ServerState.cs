@@ -31,6 +31,9 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>How checks are generated and scored (the model's verdict and step tokens); null without a prompt set.</summary>
     private readonly CheckOptions? _check;
 
+    /// <summary>Checks candidates for verification and refinement (step scores where the prompt set has them); null without a prompt set.</summary>
+    private readonly ICandidateChecker? _checker;
+
     /// <summary>Whether this state owns (and disposes) the model.</summary>
     private readonly bool _ownsModel;
 
@@ -43,6 +46,7 @@ internal sealed class ServerState : IAsyncDisposable
         ModelId = options.ModelId ?? Path.GetFileName(model.Folder.TrimEnd(Path.DirectorySeparatorChar));
         Prompts = FindPrompts(options.PromptSet ?? model.PromptSet);
         _check = Prompts is null ? null : CheckOptions.For(Prompts, model.Tokenizer.Encode);
+        _checker = Prompts is null ? null : CandidateChecker.For(Prompts, scheduler, new OnnxContinuationScorer(model), _check);
         _latency = _meter.CreateHistogram<double>("inferencescaling.server.request.duration", "s", "Time to answer a request, by endpoint and status.");
         _rejected = _meter.CreateCounter<long>("inferencescaling.server.requests_rejected", "{request}", "Requests refused with 429 (too many in flight or queue full).");
         _meter.CreateObservableGauge("inferencescaling.server.requests_in_flight", () => Volatile.Read(ref _inFlight), "{request}", "Requests being handled.");
@@ -79,11 +83,11 @@ internal sealed class ServerState : IAsyncDisposable
         var extractor = new MathAnswerExtractor();
         var sc = new SelfConsistencySolver(Scheduler, extractor, MathAnswerEquivalence.Instance,
             options: new SelfConsistencyOptions { PromptTemplate = FormatQuestion, Sampling = sampling });
-        if (Prompts is null || _check is null) return sc;
+        if (Prompts is null || _check is null || _checker is null) return sc;
         // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
         return sc.AsBuilder()
-            .UseRefinement(Scheduler, Prompts, extractor, MathAnswerEquivalence.Instance, new RefinementOptions { Check = _check })
-            .UseVerification(Scheduler, Prompts, new VerificationOptions { Check = _check })
+            .UseRefinement(Scheduler, Prompts, extractor, MathAnswerEquivalence.Instance, new RefinementOptions { Check = _check }, _checker)
+            .UseVerification(_checker)
             .Build();
     }
 

@@ -40,7 +40,15 @@ internal static class SolveEndpoint
                     votes = c.Votes,
                     score = c.Score,
                     weight = c.Weight,
-                    checks = c.Checks.Select(k => new { verdict = k.Verdict.ToString().ToLowerInvariant(), wrong_step = k.WrongStep, p_correct = k.CorrectProbability, text = k.Text }),
+                    checks = c.Checks.Select(k => new
+                    {
+                        verdict = k.Verdict.ToString().ToLowerInvariant(),
+                        wrong_step = k.WrongStep,
+                        p_correct = k.CorrectProbability,
+                        text = k.Text,
+                        steps = k.Steps?.Select(st => new { step = st.Step, forward_logprob = st.ForwardLogProb, inverse_logprob = st.InverseLogProb, agrees = st.Agrees, inverse_agrees = st.InverseAgrees, broken = st.Break }),
+                        usage = Usage(k.Usage),
+                    }),
                 }),
                 usage = Usage(v.Usage),
             } : null,

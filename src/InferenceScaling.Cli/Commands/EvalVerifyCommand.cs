@@ -22,7 +22,7 @@ namespace InferenceScaling.Cli.Commands;
 internal static class EvalVerifyCommand
 {
     /// <summary>The strategies scored, in print order.</summary>
-    private static readonly string[] Strategies = ["majority", "step-only", "step-weighted", "step-weighted+refine", "majority+refine", "step-weighted x4", "critique-weighted", "recompute-weighted"];
+    private static readonly string[] Strategies = ["majority", "step-only", "step-weighted", "step-weighted+refine", "majority+refine", "step-weighted x4", "critique-weighted", "recompute-weighted", "step-weighted+refine (improves)", "majority+refine (improves)", "step-weighted+refine (improves, 4 revisions)"];
 
     public static Command Create()
     {
@@ -63,6 +63,8 @@ internal static class EvalVerifyCommand
             var only = new VerificationSolver(sc, steps, new VerificationOptions { Selection = VerificationSelection.VerifierOnly });
             var weighted4 = new VerificationSolver(sc, steps, new VerificationOptions { ChecksPerCandidate = 4 });
             var refiner = new RefinementSolver(sc, generator, prompts, extractor, eq, checker: steps);
+            var improves = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Confirmation = RevisionConfirmation.Improves }, steps);
+            var improves4 = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 4 }, steps);
             // Written critiques, scored by their step words, and by recomputation (the check's steps against the candidate's).
             var critique = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check });
             var recompute = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check with { CompareSteps = true } });
@@ -86,8 +88,11 @@ internal static class EvalVerifyCommand
                 var w4 = await weighted4.VerifyAsync(s, budget, token).ConfigureAwait(false);
                 var cw = await critique.VerifyAsync(s, budget, token).ConfigureAwait(false);
                 var rw = await recompute.VerifyAsync(s, budget, token).ConfigureAwait(false);
+                var wi = await improves.RefineAsync(w, budget, token).ConfigureAwait(false);
+                var si = await improves.RefineAsync(s, budget, token).ConfigureAwait(false);
+                var wi4 = await improves4.RefineAsync(w, budget, token).ConfigureAwait(false);
                 bool Right(Solution x) => x.Answer is { } a && eq.AreEquivalent(a, p.Answer);
-                Solution[] all = [s, o, w, wr, sr, w4, cw, rw];
+                Solution[] all = [s, o, w, wr, sr, w4, cw, rw, wi, si, wi4];
                 results[i] = new Row(p, all, [.. all.Select(Right)]);
                 var n = Interlocked.Increment(ref done);
                 if (n % 10 == 0) Console.Error.WriteLine($"  {n}/{problems.Count}");
@@ -103,7 +108,7 @@ internal static class EvalVerifyCommand
                 var tokens = rows.Average(r => (double)r.Solutions[k].Usage.GeneratedTokens);
                 var prompt = rows.Average(r => (double)r.Solutions[k].Usage.PromptTokens);
                 var passes = rows.Average(r => (double)r.Solutions[k].Usage.ForwardPasses);
-                Console.WriteLine(string.Create(inv, $"{Strategies[k],-22} {ci.Estimate,7:P1}  [{ci.Lower:P1}, {ci.Upper:P1}]  {tokens,10:F0}  {prompt,20:F0}  {passes,14:F0}"));
+                Console.WriteLine(string.Create(inv, $"{Strategies[k],-44} {ci.Estimate,7:P1}  [{ci.Lower:P1}, {ci.Upper:P1}]  {tokens,10:F0}  {prompt,20:F0}  {passes,14:F0}"));
             }
 
             Console.WriteLine(string.Create(inv, $"oracle (some sample right): {rows.Average(r => r.Solutions[0].Ballots.Any(b => b.Answer is { } a && eq.AreEquivalent(a.Text, r.Problem.Answer)) ? 1.0 : 0.0):P1}"));
@@ -114,6 +119,9 @@ internal static class EvalVerifyCommand
             Flips("step-weighted x4 vs majority", rows, 0, 5);
             Flips("critique-weighted vs majority", rows, 0, 6);
             Flips("recompute-weighted vs majority", rows, 0, 7);
+            Flips("step-weighted+refine (improves) vs step-weighted", rows, 2, 8);
+            Flips("majority+refine (improves) vs majority", rows, 0, 9);
+            Flips("step-weighted+refine (improves, 4) vs step-weighted", rows, 2, 10);
             var opened = rows.Count(r => r.Solutions[3].Refinement?.GateOpened == true);
             Console.WriteLine($"refinement gate opened (after step-weighted): {opened}/{rows.Count}; (after majority): {rows.Count(r => r.Solutions[4].Refinement?.GateOpened == true)}/{rows.Count}");
 
@@ -128,7 +136,7 @@ internal static class EvalVerifyCommand
                         gold = r.Problem.Answer,
                         answers = Strategies.Select((name, k) => new { strategy = name, answer = r.Solutions[k].Answer, right = r.Right[k], generated_tokens = r.Solutions[k].Usage.GeneratedTokens }),
                         votes = r.Solutions[0].Tally.Groups.Select(g => new { answer = g.Representative, count = g.Count }),
-                        checks = r.Solutions[2].Verification?.Checks.Select(c => new { answer = c.Answer, verdict = c.Verdict.ToString(), p_correct = c.CorrectProbability, text = c.Text, steps = c.Steps?.Select(x => new { x.Step, forward = x.ForwardLogProb, inverse = x.InverseLogProb, agrees = x.Agrees, broken = x.Break }) }),
+                        checks = r.Solutions[2].Verification?.Checks.Select(c => new { answer = c.Answer, verdict = c.Verdict.ToString(), p_correct = c.CorrectProbability, text = c.Text, steps = c.Steps?.Select(x => new { x.Step, forward = x.ForwardLogProb, inverse = x.InverseLogProb, agrees = x.Agrees, inverse_agrees = x.InverseAgrees, broken = x.Break }) }),
                         rounds = r.Solutions[3].Refinement?.Rounds.Select(x => new { outcome = x.Outcome.ToString(), reason = x.Reason, candidate = x.CandidateAnswer }),
                     }));
                 }

@@ -106,6 +106,7 @@ internal static class SweepCommand
                 Equivalence = MathAnswerEquivalence.Instance,
                 Prompts = prompts,
                 Check = CheckOptions.For(prompts, m.Tokenizer.Encode),
+                Scorer = new OnnxContinuationScorer(m),
                 OutputDirectory = folder,
                 Resume = isResume,
                 MaxConcurrency = parse.GetValue(concurrency),

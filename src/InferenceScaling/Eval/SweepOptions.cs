@@ -183,6 +183,13 @@ public sealed record SweepOptions
         init => field = value ?? throw new ArgumentNullException(nameof(Check));
     } = new();
 
+    /// <summary>
+    /// Scores continuations for step checks (<see cref="Verification.StepScoreChecker"/>), used by the verify and refine
+    /// strategies when the prompt set has step checks (<see cref="Verification.CandidateChecker.For"/>). Null (the
+    /// default): written critiques with <see cref="Check"/>.
+    /// </summary>
+    public Sampling.IContinuationScorer? Scorer { get; init; }
+
     /// <summary>The largest budget: how many traces each problem's pool holds.</summary>
     public int PoolSize => Budgets[^1];
 }

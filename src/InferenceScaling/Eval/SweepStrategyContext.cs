@@ -66,13 +66,14 @@ public sealed class SweepStrategyContext
     {
         var prompts = Options.Prompts ?? throw new InvalidOperationException("Verification and refinement strategies need SweepOptions.Prompts (the critique and revise templates).");
         var builder = CreateSelfConsistencySolver(seed).AsBuilder();
+        var checker = CandidateChecker.For(prompts, Generator, Options.Scorer, Options.Check);
         if (refine)
         {
             var refinement = new RefinementOptions { Check = Options.Check };
-            builder.UseRefinement(Generator, prompts, Options.Extractor, Options.Equivalence, refinement with { ReviseSampling = refinement.ReviseSampling with { Seed = seed } });
+            builder.UseRefinement(Generator, prompts, Options.Extractor, Options.Equivalence, refinement with { ReviseSampling = refinement.ReviseSampling with { Seed = seed } }, checker);
         }
 
-        if (verify) builder.UseVerification(Generator, prompts, new VerificationOptions { Check = Options.Check });
+        if (verify) builder.UseVerification(checker);
         return builder.Build();
     }
 

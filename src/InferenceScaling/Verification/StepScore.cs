@@ -15,8 +15,11 @@ public sealed record StepScore
     /// <summary>log p(the step's left operand | its inverse), e.g. p(<c>46</c> | <c>10+36=</c>); null when the operator has no inverse here.</summary>
     public double? InverseLogProb { get; init; }
 
-    /// <summary>True when the model's greedy calculation gives the written result, and (when checked) the inverse gives the operand back.</summary>
+    /// <summary>True when the model's greedy calculation gives the written result.</summary>
     public required bool Agrees { get; init; }
+
+    /// <summary>True when the model's greedy inverse gives the operand back; null when not checked.</summary>
+    public bool? InverseAgrees { get; init; }
 
     /// <summary>Why the step fails without any scoring (it does not continue from the step before it), or null.</summary>
     public string? Break { get; init; }

@@ -19,8 +19,10 @@ namespace InferenceScaling.Verification;
 /// the wrong result 28% of the time and the inverse 2%.</para>
 /// <para><b>Score.</b> Steps must chain (each left operand is the result before it) and the answer must be the last
 /// result, or the check fails at that step with score 0. Otherwise p(correct) = exp(minᵢ (forwardᵢ + inverseᵢ)): the
-/// belief in the weakest step. The verdict is "correct" when greedy calculation reproduces every written result and
-/// every inverse gives the operand back; otherwise "wrong" at the first step where one does not.</para>
+/// belief in the weakest step, which is what selection uses. The verdict is "correct" when greedy calculation
+/// reproduces every written result, otherwise "wrong" at the first step where it does not: the check text can then show
+/// the model's own value. The inverse only lowers the score: alone as a verdict it also fails about one right step in
+/// eight.</para>
 /// <para><b>Text.</b> The check is written in the set's check format (arith: <c>a-b=c ok.</c> per step, the failing
 /// step with the model's own greedy result and <c>wrong</c>, then the verdict), so a fix prompt can use it. Writing
 /// the failing step's value costs one short greedy generation; scoring costs prompt tokens only.</para>
@@ -123,11 +125,13 @@ public sealed partial class StepScoreChecker : ICandidateChecker
         {
             var forward = scores[forwardAt[i]];
             var inverse = inverseAt[i] >= 0 ? scores[inverseAt[i]] : null;
-            var agrees = forward.IsGreedy && (inverse?.IsGreedy ?? true);
-            var step = new StepScore { Step = steps[i].Text, ForwardLogProb = forward.LogProb, InverseLogProb = inverse?.LogProb, Agrees = agrees };
+            var step = new StepScore
+            {
+                Step = steps[i].Text, ForwardLogProb = forward.LogProb, InverseLogProb = inverse?.LogProb, Agrees = forward.IsGreedy, InverseAgrees = inverse?.IsGreedy,
+            };
             stepScores.Add(step);
             minLog = Math.Min(minLog, step.LogScore ?? double.NegativeInfinity);
-            if (!agrees && firstWrong < 0) firstWrong = i;
+            if (!step.Agrees && firstWrong < 0) firstWrong = i;
         }
 
         if (broken >= 0)

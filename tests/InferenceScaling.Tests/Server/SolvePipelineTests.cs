@@ -31,7 +31,9 @@ public sealed class SolvePipelineTests(ShippedModelFixture fixture) : IClassFixt
         var sampled = body.GetProperty("traces").EnumerateArray().Sum(t => t.GetProperty("generated_tokens").GetInt64());
         var refinement = body.GetProperty("refinement");
         Assert.Equal(sampled + Tokens(verification) + Tokens(refinement), Tokens(body));
-        Assert.Equal(6 + checks + body.GetProperty("refinement_rounds").EnumerateArray().Sum(r => r.GetProperty("usage").GetProperty("samples").GetInt32()),
+        // The shipped model's checks are step scores: one per candidate, each scoring every step forward and undone.
+        Assert.All(candidates.SelectMany(c => c.GetProperty("checks").EnumerateArray()), k => Assert.NotEmpty(k.GetProperty("steps").EnumerateArray()));
+        Assert.Equal(6 + verification.GetProperty("usage").GetProperty("samples").GetInt32() + body.GetProperty("refinement_rounds").EnumerateArray().Sum(r => r.GetProperty("usage").GetProperty("samples").GetInt32()),
             body.GetProperty("usage").GetProperty("samples").GetInt32());
     }
 

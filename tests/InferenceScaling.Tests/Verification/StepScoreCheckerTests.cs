@@ -59,17 +59,17 @@ public sealed class StepScoreCheckerTests
     }
 
     [Fact]
-    public async Task Check_InverseDoubt_AloneFailsTheStep()
+    public async Task Check_InverseDoubt_LowersTheScoreButNotTheVerdict()
     {
-        var (checker, scorer, model) = Make();
+        var (checker, scorer, _) = Make();
         scorer.Doubt("35-5", "30", logProb: -1, greedy: false);
-        model.Calculations["30+5"] = "35";
 
         var c = await checker.CheckAsync("q", Solution, "35", "35");
 
-        Assert.Equal(3, c.WrongStep);
-        Assert.False(c.Steps![2].Agrees);
-        Assert.True(c.Steps[1].Agrees);
+        Assert.Equal(VerdictKind.Correct, c.Verdict);
+        Assert.Equal(Math.Exp(-1.01), c.CorrectProbability!.Value, 4);
+        Assert.True(c.Steps![2].Agrees);
+        Assert.False(c.Steps[2].InverseAgrees);
     }
 
     [Fact]
