@@ -86,8 +86,8 @@ internal sealed class ServerState : IAsyncDisposable
         if (Prompts is null || _check is null || _checker is null) return sc;
         // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
         return sc.AsBuilder()
-            .UseRefinement(Scheduler, Prompts, extractor, MathAnswerEquivalence.Instance, new RefinementOptions { Check = _check }, _checker)
-            .UseVerification(_checker)
+            .UseRefinement(Scheduler, Prompts, extractor, MathAnswerEquivalence.Instance, RefinementOptions.For(_checker) with { Check = _check }, _checker)
+            .UseVerification(_checker, VerificationOptions.For(_checker))
             .Build();
     }
 

@@ -22,7 +22,7 @@ namespace InferenceScaling.Cli.Commands;
 internal static class EvalVerifyCommand
 {
     /// <summary>The strategies scored, in print order.</summary>
-    private static readonly string[] Strategies = ["majority", "step-only", "step-weighted", "step-weighted+refine", "majority+refine", "step-weighted x4", "critique-weighted", "recompute-weighted", "step-weighted+refine (improves)", "majority+refine (improves)", "step-weighted+refine (improves, 4 revisions)"];
+    private static readonly string[] Strategies = ["majority", "step-only", "step-weighted", "step-weighted+refine", "majority+refine", "step-weighted x4", "critique-weighted", "recompute-weighted", "step-weighted+refine (improves)", "majority+refine (improves)", "step-weighted+refine (improves, 4 revisions)", "step-weighted+continue (improves, 4)", "majority+continue (improves, 4)", "step-weighted+continue (both, 4)"];
 
     public static Command Create()
     {
@@ -35,10 +35,11 @@ internal static class EvalVerifyCommand
         var temperature = new Option<float?>("--temperature", "-t") { Description = "Sampling temperature (default: model's, else 0.8)." };
         var seed = new Option<ulong>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 0UL };
         var output = new Option<string?>("--out") { Description = "Per-problem JSONL." };
+        var budgetText = new Option<string?>("--budget") { Description = "A budget (preset, knob or key=value list, as solve takes) instead of --samples/--verifications/--rounds; its sampling (waves, early stop) makes the pool." };
         var model = new ModelArguments();
         var command = new Command("eval-verify", "Measure majority vs verifier selection vs refinement on one sample pool per problem.")
         {
-            set, samples, checks, rounds, limit, parallel, temperature, seed, output,
+            set, samples, checks, rounds, limit, parallel, temperature, seed, output, budgetText,
         };
         command.Hidden = true;
         model.AddTo(command);
@@ -59,16 +60,19 @@ internal static class EvalVerifyCommand
             });
             // Step scores (the model's belief in each written step, forward and undone), when the set supports them.
             var steps = CandidateChecker.For(prompts, generator, new OnnxContinuationScorer(m), check);
-            var weighted = new VerificationSolver(sc, steps);
-            var only = new VerificationSolver(sc, steps, new VerificationOptions { Selection = VerificationSelection.VerifierOnly });
-            var weighted4 = new VerificationSolver(sc, steps, new VerificationOptions { ChecksPerCandidate = 4 });
+            var verifyOptions = VerificationOptions.For(steps);
+            var weighted = new VerificationSolver(sc, steps, verifyOptions);
+            var only = new VerificationSolver(sc, steps, verifyOptions with { Selection = VerificationSelection.VerifierOnly });
+            var weighted4 = new VerificationSolver(sc, steps, verifyOptions with { ChecksPerCandidate = 4 });
             var refiner = new RefinementSolver(sc, generator, prompts, extractor, eq, checker: steps);
             var improves = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Confirmation = RevisionConfirmation.Improves }, steps);
+            var cont = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 4, Source = RevisionSource.ContinueFromCheckedSteps }, steps);
+            var contBoth = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { RevisionsPerRound = 4, Source = RevisionSource.ContinueFromCheckedSteps }, steps);
             var improves4 = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 4 }, steps);
             // Written critiques, scored by their step words, and by recomputation (the check's steps against the candidate's).
             var critique = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check });
             var recompute = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check with { CompareSteps = true } });
-            var budget = new Budget
+            var budget = parse.GetValue(budgetText) is { } text ? Budget.Parse(text) : new Budget
             {
                 MaxSamples = parse.GetValue(samples), WaveSize = parse.GetValue(samples),
                 MaxVerifications = parse.GetValue(checks), MaxRefinementRounds = parse.GetValue(rounds),
@@ -91,8 +95,11 @@ internal static class EvalVerifyCommand
                 var wi = await improves.RefineAsync(w, budget, token).ConfigureAwait(false);
                 var si = await improves.RefineAsync(s, budget, token).ConfigureAwait(false);
                 var wi4 = await improves4.RefineAsync(w, budget, token).ConfigureAwait(false);
+                var wc = await cont.RefineAsync(w, budget, token).ConfigureAwait(false);
+                var sco = await cont.RefineAsync(s, budget, token).ConfigureAwait(false);
+                var wcb = await contBoth.RefineAsync(w, budget, token).ConfigureAwait(false);
                 bool Right(Solution x) => x.Answer is { } a && eq.AreEquivalent(a, p.Answer);
-                Solution[] all = [s, o, w, wr, sr, w4, cw, rw, wi, si, wi4];
+                Solution[] all = [s, o, w, wr, sr, w4, cw, rw, wi, si, wi4, wc, sco, wcb];
                 results[i] = new Row(p, all, [.. all.Select(Right)]);
                 var n = Interlocked.Increment(ref done);
                 if (n % 10 == 0) Console.Error.WriteLine($"  {n}/{problems.Count}");
@@ -122,6 +129,9 @@ internal static class EvalVerifyCommand
             Flips("step-weighted+refine (improves) vs step-weighted", rows, 2, 8);
             Flips("majority+refine (improves) vs majority", rows, 0, 9);
             Flips("step-weighted+refine (improves, 4) vs step-weighted", rows, 2, 10);
+            Flips("step-weighted+continue (improves, 4) vs step-weighted", rows, 2, 11);
+            Flips("majority+continue (improves, 4) vs majority", rows, 0, 12);
+            Flips("step-weighted+continue (both, 4) vs step-weighted", rows, 2, 13);
             var opened = rows.Count(r => r.Solutions[3].Refinement?.GateOpened == true);
             Console.WriteLine($"refinement gate opened (after step-weighted): {opened}/{rows.Count}; (after majority): {rows.Count(r => r.Solutions[4].Refinement?.GateOpened == true)}/{rows.Count}");
 

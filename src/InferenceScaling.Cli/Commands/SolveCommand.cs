@@ -92,8 +92,8 @@ internal static class SolveCommand
             // Step scores when the prompt set has step checks (the shipped model), else the model's written critique.
             var checker = CandidateChecker.For(prompts, generator, new OnnxContinuationScorer(m), check);
             // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
-            if (b.MaxRefinementRounds > 0) builder.UseRefinement(generator, prompts, extractor, MathAnswerEquivalence.Instance, new RefinementOptions { Check = check }, checker);
-            if (b.MaxVerifications > 0) builder.UseVerification(checker, new VerificationOptions { Selection = select });
+            if (b.MaxRefinementRounds > 0) builder.UseRefinement(generator, prompts, extractor, MathAnswerEquivalence.Instance, RefinementOptions.For(checker) with { Check = check }, checker);
+            if (b.MaxVerifications > 0) builder.UseVerification(checker, VerificationOptions.For(checker) with { Selection = select });
             var solver = builder.Build();
             var s = await solver.SolveAsync(parse.GetValue(question)!, b, ct).ConfigureAwait(false);
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(ToJson(s, b, m, parse.GetValue(traces)), new JsonSerializerOptions { WriteIndented = true }));

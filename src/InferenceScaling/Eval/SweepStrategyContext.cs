@@ -69,11 +69,11 @@ public sealed class SweepStrategyContext
         var checker = CandidateChecker.For(prompts, Generator, Options.Scorer, Options.Check);
         if (refine)
         {
-            var refinement = new RefinementOptions { Check = Options.Check };
+            var refinement = RefinementOptions.For(checker) with { Check = Options.Check };
             builder.UseRefinement(Generator, prompts, Options.Extractor, Options.Equivalence, refinement with { ReviseSampling = refinement.ReviseSampling with { Seed = seed } }, checker);
         }
 
-        if (verify) builder.UseVerification(checker);
+        if (verify) builder.UseVerification(checker, VerificationOptions.For(checker));
         return builder.Build();
     }
 

@@ -178,14 +178,20 @@ public sealed class RefinementSolver : DelegatingSolver
                 break;
             }
 
-            var prompt = _prompts.Revise(solution.Question, current.Trace.Text.Trim(), critique.Text.Trim());
+            // Continuing from the checked steps keeps what the critique passed; the revision's text is that prefix
+            // plus what the model writes after it.
+            var kept = _options.Source == RevisionSource.ContinueFromCheckedSteps ? CheckedPrefix(current.Trace.Text, critique.WrongStep) : null;
+            var prompt = kept is null
+                ? _prompts.Revise(solution.Question, current.Trace.Text.Trim(), critique.Text.Trim())
+                : _prompts.Solve(solution.Question) + kept;
             var start = TimeProvider.System.GetTimestamp();
             var request = new TraceRequest { Prompt = prompt, Count = n, FirstIndex = revisionsDrawn, Sampling = _reviseSampling };
             revisionsDrawn += n;
             var revisions = new List<Revision>(n);
             long generated = 0, steps = 0;
-            await foreach (var trace in _generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
+            await foreach (var generatedTrace in _generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
             {
+                var trace = kept is null ? generatedTrace : generatedTrace with { Text = kept + generatedTrace.Text };
                 var finished = trace.FinishReason is not (FinishReason.Cancelled or FinishReason.LowConfidence);
                 var ballot = box.Add(trace, finished);
                 revisions.Add(new Revision(trace, ballot.Key is null ? null : ballot.Answer?.Text, ballot.Key));
@@ -308,6 +314,19 @@ public sealed class RefinementSolver : DelegatingSolver
             Usage = solution.Usage + total,
             Refinement = result,
         };
+    }
+
+    /// <summary>
+    /// The solution text before step <paramref name="wrongStep"/> (1-based; the steps by the prompt set's pattern), or
+    /// null when there is no pattern, no wrong step, or the text has fewer steps.
+    /// </summary>
+    private string? CheckedPrefix(string solution, int? wrongStep)
+    {
+        if (_prompts.StepPattern is not { } pattern || wrongStep is not { } k || k < 1) return null;
+        var m = pattern.Match(solution);
+        for (var i = 1; i < k && m.Success; i++) m = m.NextMatch();
+        // Cut before the space ahead of the step: the model writes that space itself, as in its training text.
+        return m.Success ? solution[..m.Index].TrimEnd() : null;
     }
 
     /// <summary>A verification check of exactly the winning solution text, with a verdict, if the inner stage ran one.</summary>

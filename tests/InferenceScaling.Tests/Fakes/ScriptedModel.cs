@@ -28,6 +28,12 @@ public sealed class ScriptedModel : ITraceGenerator
     /// <summary>Calc outputs (<c>Calc: {expression}=</c> prompts) by expression; a calc with no entry throws.</summary>
     public Dictionary<string, string> Calculations { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Continuations of a solve prompt that already holds part of a solution (<c>…\nA: 2+1=3.</c>), by that part, by
+    /// trace index.
+    /// </summary>
+    public Dictionary<string, List<string>> Continuations { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Every request, in order.</summary>
     public List<TraceRequest> Requests { get; } = [];
 
@@ -71,6 +77,11 @@ public sealed class ScriptedModel : ITraceGenerator
                 var expression = prompt["Calc: ".Length..^1];
                 var value = Calculations.TryGetValue(expression, out var v) ? v : throw new InvalidOperationException($"No calculation scripted for '{expression}'.");
                 trace = Make(i, value + ".", -0.1f, -1, 0, request);
+            }
+            else if (prompt.IndexOf("\nA:", StringComparison.Ordinal) is var a and >= 0 && prompt[(a + 3)..] is { Length: > 0 } part)
+            {
+                var list = Continuations.TryGetValue(part, out var r) ? r : throw new InvalidOperationException($"No continuations scripted for '{part}'.");
+                trace = Make(i, list[i % list.Count], -0.1f, -1, 0, request);
             }
             else
             {

@@ -221,4 +221,68 @@ public sealed class RefinementSolverTests
         Assert.Equal("8", s.Answer);
         Assert.Equal(model.Spent with { WallTime = s.Usage.WallTime }, s.Usage with { StopReason = default });
     }
+
+    /// <summary>9 leads 7 three to two; the model doubts 9's second step (3+5=9, its own value 8), believes the rest.</summary>
+    private static (ScriptedModel Model, StepScoreChecker Checker, ScriptedScorer Scorer) DoubtedSecondStep()
+    {
+        var model = Model("9", "7", "9", "7", "9");
+        for (var i = 0; i < 5; i++) model.Solutions[i] = i % 2 == 0 ? " 2+1=3. 3+5=9. Answer: 9" : " 2+1=3. 3+4=7. Answer: 7";
+        model.Calculations["3+5"] = "8";
+        model.Continuations[" 2+1=3."] = [" 3+4=7. Answer: 7"];
+        var scorer = new ScriptedScorer();
+        scorer.Doubt("3+5", "9", logProb: -3);
+        return (model, new StepScoreChecker(scorer, model, Arith), scorer);
+    }
+
+    private static ISolver Continued(ScriptedModel model, ICandidateChecker checker) =>
+        SelfConsistency(model).AsBuilder().UseRefinement(model, Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance,
+            new RefinementOptions { Source = RevisionSource.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 1 }, checker).Build();
+
+    [Fact]
+    public async Task ContinueFromCheckedSteps_KeepsThePassedStepsAndSolvesOnFromThem()
+    {
+        var (model, checker, _) = DoubtedSecondStep();
+
+        var s = await Continued(model, checker).SolveAsync("q", Budget(5, rounds: 1));
+
+        var round = Assert.Single(s.Refinement!.Rounds);
+        Assert.Equal("2+1=3 ok. 3+5=8 wrong. Verdict: wrong at step 2", round.Critique.Text);
+        Assert.Contains(model.Requests, r => r.Prompt == "Q: q\nA: 2+1=3.");
+        Assert.Equal(" 2+1=3. 3+4=7. Answer: 7", Assert.Single(round.Revisions).Trace.Text);
+        Assert.Equal(RoundOutcome.Accepted, round.Outcome);
+        Assert.Contains("scores it higher", round.Reason);
+        Assert.Equal("7", s.Answer);
+        Assert.Equal(0, model.FixRequests);
+    }
+
+    [Fact]
+    public async Task ImprovesConfirmation_RejectsARevisionTheCheckerBelievesLess()
+    {
+        var (model, checker, scorer) = DoubtedSecondStep();
+        scorer.Doubt("3+4", "7", logProb: -6);
+        model.Calculations["3+4"] = "6";
+
+        var s = await Continued(model, checker).SolveAsync("q", Budget(5, rounds: 1));
+
+        var round = Assert.Single(s.Refinement!.Rounds);
+        Assert.Equal(RoundOutcome.Rejected, round.Outcome);
+        Assert.Contains("does not score it higher", round.Reason);
+        Assert.Equal("9", s.Answer);
+    }
+
+    [Fact]
+    public void Confirmation_OutsideTheKnownFlags_IsRejected() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RefinementOptions { Confirmation = (RevisionConfirmation)8 });
+
+    [Fact]
+    public void OptionsFor_StepChecker_ContinueFromCheckedStepsAndAcceptWhatScoresHigher()
+    {
+        var model = new ScriptedModel();
+        var steps = RefinementOptions.For(new StepScoreChecker(new ScriptedScorer(), model, Arith));
+        var critique = RefinementOptions.For(new SolutionChecker(model, Arith));
+
+        Assert.Equal((RevisionSource.ContinueFromCheckedSteps, RevisionConfirmation.Improves, 4), (steps.Source, steps.Confirmation, steps.RevisionsPerRound));
+        Assert.Equal((RevisionSource.RevisePrompt, RevisionConfirmation.Both, 2), (critique.Source, critique.Confirmation, critique.RevisionsPerRound));
+    }
 }
+
