@@ -1,23 +1,35 @@
 using System.Text;
 using System.Text.Json;
 using InferenceScaling.Sampling;
+using InferenceScaling.Solving;
 using Microsoft.AspNetCore.Http;
 using Trace = InferenceScaling.Sampling.Trace;
 
 namespace InferenceScaling.Server;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c>, OpenAI-compatible (non-streaming). The last user message, formatted with the
-/// prompt set's solve template, is the prompt; <c>n</c> traces are sampled. With a <c>budget</c>, self-consistency
-/// runs instead: the response is the winning trace and the vote is in the extra <c>self_consistency</c> field.
+/// <c>POST /v1/chat/completions</c>, OpenAI-compatible. The last user message, formatted with the prompt set's solve
+/// template, is the prompt; <c>n</c> traces are sampled. With a <c>budget</c>, self-consistency runs instead: the
+/// response is the winning trace and the vote is in the extra <c>self_consistency</c> field.
 /// </summary>
+/// <remarks>
+/// With <c>"stream": true</c> the same completion is sent as server-sent events (<see cref="ChatCompletionStream"/>),
+/// once the request has passed every check a non-streamed one gets (errors before that are the same JSON errors).
+/// No text is streamed token by token: a choice's text is only final when its trace is, and with a budget only after
+/// the vote (and any verification and refinement). So the role chunks go out at once, then each choice's whole text in
+/// one content chunk as its trace finishes (without a budget; in finishing order when <c>n</c> &gt; 1), or, with a
+/// budget, <c>: progress traces=N generated_tokens=T</c> comment lines as the vote's traces finish, then the answer.
+/// The deltas add up to the non-streamed message, logprobs included; <c>self_consistency</c> rides on the finish
+/// chunk and <c>usage</c> on the last chunk (<c>stream_options.include_usage</c>).
+/// </remarks>
 internal static class ChatCompletionsEndpoint
 {
     /// <summary>Fields read; <c>user</c>, <c>store</c>, <c>metadata</c> are accepted and ignored.</summary>
     private static readonly string[] Known =
     [
         "model", "messages", "temperature", "top_p", "max_tokens", "max_completion_tokens", "seed", "n", "logprobs",
-        "top_logprobs", "stop", "stream", "budget", "user", "store", "metadata", "frequency_penalty", "presence_penalty",
+        "top_logprobs", "stop", "stream", "stream_options", "budget", "user", "store", "metadata", "frequency_penalty",
+        "presence_penalty",
     ];
 
     /// <summary>Roles a message may have.</summary>
@@ -28,8 +40,8 @@ internal static class ChatCompletionsEndpoint
         JsonRequest.RejectUnknown(body, null, Known);
         var options = state.Options;
         JsonRequest.String(body, "model", "model");
-        if (JsonRequest.Bool(body, "stream", "stream") == true)
-            throw ApiException.BadRequest("Streaming is not supported; set 'stream' to false.", "stream", "unsupported_value");
+        var stream = JsonRequest.Bool(body, "stream", "stream") ?? false;
+        var includeUsage = IncludeUsage(body, stream);
         foreach (var penalty in (string[])["frequency_penalty", "presence_penalty"])
             if (JsonRequest.Number(body, penalty, penalty, -2, 2) is { } p && p != 0)
                 throw ApiException.BadRequest($"'{penalty}' is not supported (only 0).", penalty, "unsupported_value");
@@ -66,33 +78,32 @@ internal static class ChatCompletionsEndpoint
         if (budgetField is not null)
         {
             var budget = BudgetReader.Read(budgetField, options);
+            if (stream)
+            {
+                return new EventStreamResult((events, ct) => StreamVoteAsync(
+                    new ChatCompletionStream(events, id, created, state.ModelId, includeUsage), state, question, budget, sampling, logprobs, ct));
+            }
+
             var solution = await state.Solver(sampling).SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
-            var usage = solution.Usage;
-            var winner = solution.WinningTrace;
             return Results.Json(new
             {
                 id,
                 @object = "chat.completion",
                 created,
                 model = state.ModelId,
-                choices = new[] { winner is null ? Choice(0, solution.Answer ?? "", "stop", null) : Choice(0, winner, logprobs, state) },
-                usage = new { prompt_tokens = usage.PromptTokens, completion_tokens = usage.GeneratedTokens, total_tokens = usage.PromptTokens + usage.GeneratedTokens },
-                self_consistency = new
-                {
-                    answer = solution.Answer,
-                    vote_share = solution.VoteShare,
-                    confidence = solution.Confidence,
-                    distribution = SolveEndpoint.Distribution(solution),
-                    stop_reason = SolveEndpoint.StopReasonName(solution.StopReason),
-                    deadline_reached = solution.IsDeadlineLimited,
-                    traces_drawn = solution.TracesDrawn,
-                    forward_passes = usage.ForwardPasses,
-                    budget = budget.ToString(),
-                },
+                choices = new[] { Choice(0, MessageOf(solution, logprobs, state)) },
+                usage = Usage(solution.Usage.PromptTokens, solution.Usage.GeneratedTokens),
+                self_consistency = SelfConsistency(solution, budget),
             });
         }
 
         var request = new TraceRequest { Prompt = prompt, Count = (int)n, Sampling = sampling };
+        if (stream)
+        {
+            return new EventStreamResult((events, ct) => StreamTracesAsync(
+                new ChatCompletionStream(events, id, created, state.ModelId, includeUsage), state, request, logprobs, ct));
+        }
+
         var traces = new List<Trace>((int)n);
         await foreach (var trace in state.Scheduler.GenerateAsync(request, cancellationToken).ConfigureAwait(false)) traces.Add(trace);
         traces.Sort((a, b) => a.Index.CompareTo(b.Index));
@@ -105,21 +116,116 @@ internal static class ChatCompletionsEndpoint
             @object = "chat.completion",
             created,
             model = state.ModelId,
-            choices = traces.Select((trace, i) => Choice(i, trace, logprobs, state)).ToArray(),
-            usage = new { prompt_tokens = promptTokens, completion_tokens = completion, total_tokens = promptTokens + completion },
+            choices = traces.Select((trace, i) => Choice(i, MessageOf(trace, logprobs, state))).ToArray(),
+            usage = Usage(promptTokens, completion),
         });
     }
 
-    private static object Choice(int index, string content, string finish, object? logprobs) => new
+    /// <summary>Streams <c>n</c> sampled traces: each choice's text goes out as soon as its trace is final.</summary>
+    private static async Task StreamTracesAsync(ChatCompletionStream stream, ServerState state, TraceRequest request, bool logprobs, CancellationToken cancellationToken)
     {
-        index,
-        message = new { role = "assistant", content },
-        logprobs,
-        finish_reason = finish,
+        await stream.WriteRolesAsync(request.Count, cancellationToken).ConfigureAwait(false);
+        long promptTokens = 0, completion = 0;
+        await foreach (var trace in state.Scheduler.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
+        {
+            promptTokens = trace.PromptTokens;
+            completion += trace.GeneratedTokens;
+            var message = MessageOf(trace, logprobs, state);
+            // Row indices start at 0 (FirstIndex is 0), so a trace's index is its choice's.
+            await stream.WriteChoiceAsync(trace.Index, message.Content, message.LogProbs, message.FinishReason, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        await stream.EndAsync(Usage(promptTokens, completion), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Streams a self-consistency answer: progress comments while the vote runs, then the winning trace.</summary>
+    private static async Task StreamVoteAsync(ChatCompletionStream stream, ServerState state, string question, Budget budget, SamplingOptions sampling, bool logprobs, CancellationToken cancellationToken)
+    {
+        await stream.WriteRolesAsync(1, cancellationToken).ConfigureAwait(false);
+        var progress = new TraceProgress(state.Scheduler);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var solving = SolveAsync(stop.Token);
+        try
+        {
+            await foreach (var _ in progress.Changes.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                await stream.WriteProgressAsync(progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The client cannot be written to (it left, or the connection broke): the work stops, and ends before the
+            // request does, so nothing decodes for a response nobody reads.
+            await stop.CancelAsync().ConfigureAwait(false);
+            await ((Task)solving).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        var solution = await solving.ConfigureAwait(false);
+        var message = MessageOf(solution, logprobs, state);
+        var extra = new Dictionary<string, object?> { ["self_consistency"] = SelfConsistency(solution, budget) };
+        await stream.WriteChoiceAsync(0, message.Content, message.LogProbs, message.FinishReason, extra, cancellationToken).ConfigureAwait(false);
+        await stream.EndAsync(Usage(solution.Usage.PromptTokens, solution.Usage.GeneratedTokens), cancellationToken).ConfigureAwait(false);
+
+        async Task<Solution> SolveAsync(CancellationToken token)
+        {
+            try
+            {
+                return await state.Solver(sampling, progress).SolveAsync(question, budget, token).ConfigureAwait(false);
+            }
+            finally
+            {
+                progress.Complete();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads <c>stream_options</c>, allowed only with <c>"stream": true</c> (as OpenAI does): <c>include_usage</c>, and
+    /// <c>include_obfuscation</c>, accepted and ignored (no padding field is added).
+    /// </summary>
+    private static bool IncludeUsage(JsonElement body, bool stream)
+    {
+        if (JsonRequest.Get(body, "stream_options") is not { } streamOptions) return false;
+        if (!stream) throw ApiException.BadRequest("'stream_options' is only allowed when 'stream' is true.", "stream_options");
+        if (streamOptions.ValueKind != JsonValueKind.Object) throw JsonRequest.WrongType("stream_options", "an object", streamOptions);
+        JsonRequest.RejectUnknown(streamOptions, "stream_options", "include_usage", "include_obfuscation");
+        JsonRequest.Bool(streamOptions, "include_obfuscation", "stream_options.include_obfuscation");
+        return JsonRequest.Bool(streamOptions, "include_usage", "stream_options.include_usage") ?? false;
+    }
+
+    /// <summary>The vote behind a budgeted completion (the extra <c>self_consistency</c> field).</summary>
+    private static object SelfConsistency(Solution solution, Budget budget) => new
+    {
+        answer = solution.Answer,
+        vote_share = solution.VoteShare,
+        confidence = solution.Confidence,
+        distribution = SolveEndpoint.Distribution(solution),
+        stop_reason = SolveEndpoint.StopReasonName(solution.StopReason),
+        deadline_reached = solution.IsDeadlineLimited,
+        traces_drawn = solution.TracesDrawn,
+        forward_passes = solution.Usage.ForwardPasses,
+        budget = budget.ToString(),
     };
 
-    private static object Choice(int index, Trace trace, bool logprobs, ServerState state) =>
-        Choice(index, trace.Text, trace.FinishReason == FinishReason.Length ? "length" : "stop", logprobs ? LogProbs(trace, state) : null);
+    private static object Usage(long promptTokens, long completionTokens) =>
+        new { prompt_tokens = promptTokens, completion_tokens = completionTokens, total_tokens = promptTokens + completionTokens };
+
+    private static object Choice(int index, Message message) => new
+    {
+        index,
+        message = new { role = "assistant", content = message.Content },
+        logprobs = message.LogProbs,
+        finish_reason = message.FinishReason,
+    };
+
+    private static Message MessageOf(Trace trace, bool logprobs, ServerState state) =>
+        new(trace.Text, trace.FinishReason == FinishReason.Length ? "length" : "stop", logprobs ? LogProbs(trace, state) : null);
+
+    /// <summary>The winning trace's message, or the bare answer when no trace stands for it.</summary>
+    private static Message MessageOf(Solution solution, bool logprobs, ServerState state) =>
+        solution.WinningTrace is { } winner ? MessageOf(winner, logprobs, state) : new(solution.Answer ?? "", "stop", null);
+
+    /// <summary>One choice's assistant message: what the non-streamed response holds and the streamed deltas add up to.</summary>
+    private readonly record struct Message(string Content, string FinishReason, object? LogProbs);
 
     /// <summary>OpenAI's <c>logprobs.content</c>: one entry per generated token, with its top alternatives.</summary>
     private static object LogProbs(Trace trace, ServerState state)

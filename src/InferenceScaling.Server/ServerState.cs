@@ -78,15 +78,21 @@ internal sealed class ServerState : IAsyncDisposable
     /// budget decides what runs: with <see cref="Budget.MaxVerifications"/> and <see cref="Budget.MaxRefinementRounds"/>
     /// at 0 (the fast and balanced presets) both stages pass the vote through unchanged.
     /// </summary>
-    public ISolver Solver(SamplingOptions sampling)
+    /// <param name="sampling">How the vote's traces are drawn.</param>
+    /// <param name="generator">
+    /// What the vote and the revisions draw on; default the scheduler. A wrapper over it can watch the traces
+    /// (<see cref="TraceProgress"/>); the checks always run on the scheduler.
+    /// </param>
+    public ISolver Solver(SamplingOptions sampling, ITraceGenerator? generator = null)
     {
+        generator ??= Scheduler;
         var extractor = new MathAnswerExtractor();
-        var sc = new SelfConsistencySolver(Scheduler, extractor, MathAnswerEquivalence.Instance,
+        var sc = new SelfConsistencySolver(generator, extractor, MathAnswerEquivalence.Instance,
             options: new SelfConsistencyOptions { PromptTemplate = FormatQuestion, Sampling = sampling });
         if (Prompts is null || _check is null || _checker is null) return sc;
         // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
         return sc.AsBuilder()
-            .UseRefinement(Scheduler, Prompts, extractor, MathAnswerEquivalence.Instance, RefinementOptions.For(_checker) with { Check = _check }, _checker)
+            .UseRefinement(generator, Prompts, extractor, MathAnswerEquivalence.Instance, RefinementOptions.For(_checker) with { Check = _check }, _checker)
             .UseVerification(_checker, VerificationOptions.For(_checker))
             .Build();
     }

@@ -45,6 +45,11 @@ internal sealed class LoopbackServer : IAsyncDisposable
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
         Client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
 
+    /// <summary>Posts and returns as soon as the headers are in, so a stream can be read while the server writes it.</summary>
+    public Task<HttpResponseMessage> PostStreamingAsync(string path, string json, HttpClient? client = null) =>
+        (client ?? Client).SendAsync(new HttpRequestMessage(HttpMethod.Post, new Uri(Address, path)) { Content = new StringContent(json, Encoding.UTF8, "application/json") },
+            HttpCompletionOption.ResponseHeadersRead);
+
     public static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<JsonElement>())!;
 

@@ -175,7 +175,6 @@ public sealed class SolveServerTests(TinyModelFixture fixture) : IClassFixture<T
     [InlineData("""{"messages":[{"role":"system","content":"hi"}]}""", "messages")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"temperature":"hot"}""", "temperature")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"n":0}""", "n")]
-    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"stream":true}""", "stream")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"top_logprobs":3}""", "top_logprobs")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[]}""", "tools")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"n":2,"budget":"fast"}""", "n")]
