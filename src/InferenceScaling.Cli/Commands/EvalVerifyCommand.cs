@@ -162,7 +162,10 @@ internal static class EvalVerifyCommand
     {
         var wrongToRight = rows.Count(r => !r.Right[from] && r.Right[to]);
         var rightToWrong = rows.Count(r => r.Right[from] && !r.Right[to]);
-        Console.WriteLine($"{label}: wrong→right {wrongToRight}, right→wrong {rightToWrong}");
+        // Paired: the same problems and pool under both strategies, so the interval is on per-problem differences.
+        var diff = BootstrapInterval.Mean([.. rows.Select(r => (r.Right[to] ? 1.0 : 0.0) - (r.Right[from] ? 1.0 : 0.0))]);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{label}: wrong→right {wrongToRight}, right→wrong {rightToWrong}; difference {diff.Estimate * 100:+0.0;-0.0} points [{diff.Lower * 100:+0.0;-0.0}, {diff.Upper * 100:+0.0;-0.0}]"));
     }
 
     /// <summary>One problem's outcomes, indexed like <see cref="Strategies"/>.</summary>

@@ -101,6 +101,10 @@ internal static class SkillsCommand
             var stepPattern = arith.StepPattern ?? throw new InvalidDataException($"{arith.Folder}: the arith prompt set has no step_pattern.");
             var verdicts = VerdictParser.For(arith);
             var fixRight = 0;
+            // The same candidates checked by step scores (the model's belief in each written step; no critique).
+            var stepChecker = new StepScoreChecker(new OnnxContinuationScorer(m), generator, arith);
+            int stepRight = 0, stepCorrectRight = 0;
+            double stepPCorrect = 0, stepPFlawed = 0;
             for (var i = 0; i < problems.Count; i++)
             {
                 var p = problems[i];
@@ -120,6 +124,13 @@ internal static class SkillsCommand
                 if (recomputeOk) recomputeRight++;
                 if (recomputeOk && errorStep is null) recomputeCorrectRight++;
 
+                var last = candidate[^1].Result.ToString(CultureInfo.InvariantCulture);
+                var byScores = await stepChecker.CheckAsync(p.Question, TaskFormat.FormatSolution(candidate), last, last, cancellationToken: ct).ConfigureAwait(false);
+                var stepOk = errorStep is null ? byScores.Verdict == VerdictKind.Correct : byScores.Verdict == VerdictKind.Wrong;
+                if (stepOk) stepRight++;
+                if (stepOk && errorStep is null) stepCorrectRight++;
+                if (errorStep is null) stepPCorrect += byScores.CorrectProbability ?? 0; else stepPFlawed += byScores.CorrectProbability ?? 0;
+
                 var flawed = planter.PlantError(p, out _);
                 var trueCheck = TaskFormat.FormatCheck(p.Steps, flawed, out _);
                 var fix = (await Greedy(TaskFormat.FixPrompt(p.Question, TaskFormat.FormatSolution(flawed), trueCheck)).ConfigureAwait(false)).Text;
@@ -130,9 +141,12 @@ internal static class SkillsCommand
             report["check_by_recomputation"] = Interval(BootstrapInterval.Wilson(recomputeRight, n));
             report["check_on_correct"] = Interval(BootstrapInterval.Wilson(checkCorrectRight, checkCorrectCases));
             report["check_on_flawed"] = Interval(BootstrapInterval.Wilson(checkRight - checkCorrectRight, n - checkCorrectCases));
+            report["check_by_step_scores"] = Interval(BootstrapInterval.Wilson(stepRight, n));
+            report["check_by_step_scores_mean_p_correct"] = new { on_correct = Math.Round(stepPCorrect / Math.Max(1, checkCorrectCases), 4), on_flawed = Math.Round(stepPFlawed / Math.Max(1, n - checkCorrectCases), 4) };
             report["fix"] = Interval(BootstrapInterval.Wilson(fixRight, n));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"check verdict: {checkRight}/{n} = {(double)checkRight / n:P1} (on correct {checkCorrectRight}/{checkCorrectCases}, on flawed {checkRight - checkCorrectRight}/{n - checkCorrectCases})"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"check by recomputation: {recomputeRight}/{n} = {(double)recomputeRight / n:P1} (on correct {recomputeCorrectRight}/{checkCorrectCases}, on flawed {recomputeRight - recomputeCorrectRight}/{n - checkCorrectCases})"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"check by step scores: {stepRight}/{n} = {(double)stepRight / n:P1} (on correct {stepCorrectRight}/{checkCorrectCases}, on flawed {stepRight - stepCorrectRight}/{n - checkCorrectCases}); mean p(correct) {stepPCorrect / Math.Max(1, checkCorrectCases):F3} on correct, {stepPFlawed / Math.Max(1, n - checkCorrectCases):F3} on flawed"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fix: {fixRight}/{n} = {(double)fixRight / n:P1}"));
 
             if (parse.GetValue(output) is { } file)
