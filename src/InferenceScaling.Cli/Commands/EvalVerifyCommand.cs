@@ -22,7 +22,7 @@ namespace InferenceScaling.Cli.Commands;
 internal static class EvalVerifyCommand
 {
     /// <summary>The strategies scored, in print order.</summary>
-    private static readonly string[] Strategies = ["majority", "step-only", "step-weighted", "step-weighted+refine", "majority+refine", "step-weighted x4", "critique-weighted", "recompute-weighted", "step-weighted+refine (improves)", "majority+refine (improves)", "step-weighted+refine (improves, 4 revisions)", "step-weighted+continue (improves, 4)", "majority+continue (improves, 4)", "step-weighted+continue (both, 4)"];
+    private static readonly string[] Strategies = ["majority", "step-only", "step-weighted", "step-weighted+refine", "majority+refine", "step-weighted x4", "critique-weighted", "recompute-weighted", "step-weighted+refine (improves)", "majority+refine (improves)", "step-weighted+refine (improves, 4 revisions)", "step-weighted+continue (improves, 4)", "majority+continue (improves, 4)", "step-weighted+continue (both, 4)", "majority+continue (improves, 8, by check)", "step-weighted+continue (improves, 8, by check)", "majority+continue (verdict+improves, 8, by check)", "step-weighted+continue (verdict+improves, 8, by check)"];
 
     public static Command Create()
     {
@@ -68,6 +68,8 @@ internal static class EvalVerifyCommand
             var improves = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Confirmation = RevisionConfirmation.Improves }, steps);
             var cont = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 4, Source = RevisionSource.ContinueFromCheckedSteps }, steps);
             var contBoth = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { RevisionsPerRound = 4, Source = RevisionSource.ContinueFromCheckedSteps }, steps);
+            var byCheck = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 8, Source = RevisionSource.ContinueFromCheckedSteps, ChooseRevisionByCheck = true }, steps);
+            var strict = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Confirmation = RevisionConfirmation.Critique | RevisionConfirmation.Improves, MinConfirmProbability = 0, RevisionsPerRound = 8, Source = RevisionSource.ContinueFromCheckedSteps, ChooseRevisionByCheck = true }, steps);
             var improves4 = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 4 }, steps);
             // Written critiques, scored by their step words, and by recomputation (the check's steps against the candidate's).
             var critique = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check });
@@ -98,8 +100,12 @@ internal static class EvalVerifyCommand
                 var wc = await cont.RefineAsync(w, budget, token).ConfigureAwait(false);
                 var sco = await cont.RefineAsync(s, budget, token).ConfigureAwait(false);
                 var wcb = await contBoth.RefineAsync(w, budget, token).ConfigureAwait(false);
+                var mbc = await byCheck.RefineAsync(s, budget, token).ConfigureAwait(false);
+                var wbc = await byCheck.RefineAsync(w, budget, token).ConfigureAwait(false);
+                var mst = await strict.RefineAsync(s, budget, token).ConfigureAwait(false);
+                var wst = await strict.RefineAsync(w, budget, token).ConfigureAwait(false);
                 bool Right(Solution x) => x.Answer is { } a && eq.AreEquivalent(a, p.Answer);
-                Solution[] all = [s, o, w, wr, sr, w4, cw, rw, wi, si, wi4, wc, sco, wcb];
+                Solution[] all = [s, o, w, wr, sr, w4, cw, rw, wi, si, wi4, wc, sco, wcb, mbc, wbc, mst, wst];
                 results[i] = new Row(p, all, [.. all.Select(Right)]);
                 var n = Interlocked.Increment(ref done);
                 if (n % 10 == 0) Console.Error.WriteLine($"  {n}/{problems.Count}");
@@ -132,6 +138,10 @@ internal static class EvalVerifyCommand
             Flips("step-weighted+continue (improves, 4) vs step-weighted", rows, 2, 11);
             Flips("majority+continue (improves, 4) vs majority", rows, 0, 12);
             Flips("step-weighted+continue (both, 4) vs step-weighted", rows, 2, 13);
+            Flips("majority+continue (improves, 8, by check) vs majority", rows, 0, 14);
+            Flips("step-weighted+continue (improves, 8, by check) vs step-weighted", rows, 2, 15);
+            Flips("majority+continue (verdict+improves, 8, by check) vs majority", rows, 0, 16);
+            Flips("step-weighted+continue (verdict+improves, 8, by check) vs step-weighted", rows, 2, 17);
             var opened = rows.Count(r => r.Solutions[3].Refinement?.GateOpened == true);
             Console.WriteLine($"refinement gate opened (after step-weighted): {opened}/{rows.Count}; (after majority): {rows.Count(r => r.Solutions[4].Refinement?.GateOpened == true)}/{rows.Count}");
 
@@ -146,6 +156,7 @@ internal static class EvalVerifyCommand
                         gold = r.Problem.Answer,
                         answers = Strategies.Select((name, k) => new { strategy = name, answer = r.Solutions[k].Answer, right = r.Right[k], generated_tokens = r.Solutions[k].Usage.GeneratedTokens }),
                         votes = r.Solutions[0].Tally.Groups.Select(g => new { answer = g.Representative, count = g.Count }),
+                        verification = r.Solutions[2].Verification is { } v ? new { stopped_early = v.StoppedEarly, budget_exhausted = v.BudgetExhausted, checks = v.Checks.Count } : null,
                         checks = r.Solutions[2].Verification?.Checks.Select(c => new { answer = c.Answer, verdict = c.Verdict.ToString(), p_correct = c.CorrectProbability, text = c.Text, steps = c.Steps?.Select(x => new { x.Step, forward = x.ForwardLogProb, inverse = x.InverseLogProb, agrees = x.Agrees, inverse_agrees = x.InverseAgrees, broken = x.Break }) }),
                         rounds = r.Solutions[3].Refinement?.Rounds.Select(x => new { outcome = x.Outcome.ToString(), reason = x.Reason, candidate = x.CandidateAnswer }),
                     }));

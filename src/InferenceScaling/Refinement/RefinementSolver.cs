@@ -211,6 +211,14 @@ public sealed class RefinementSolver : DelegatingSolver
             };
 
             var candidate = Candidate(revisions, current.Key);
+            VerificationCheck? confirm = null;
+            if (candidate is not null && _options.ChooseRevisionByCheck)
+            {
+                // Every new answer's best revision is checked; the best-scored one is put up, its check confirms it.
+                (candidate, confirm, var checkUsage) = await BestChecked(solution, revisions, current.Key, budget, solution.Usage + total + usage, cancellationToken).ConfigureAwait(false);
+                usage += checkUsage;
+            }
+
             if (candidate is null)
             {
                 rounds.Add(new CritiqueRound
@@ -223,21 +231,24 @@ public sealed class RefinementSolver : DelegatingSolver
                 continue;
             }
 
-            VerificationCheck? confirm = null;
             string? leader = null;
             var reasons = new List<string>();
             var ok = true;
             if ((_options.Confirmation & (RevisionConfirmation.Critique | RevisionConfirmation.Improves)) != 0)
             {
-                if (!Fits(budget, solution.Usage + total + usage, _checker.MaxTokens))
+                if (confirm is null && !Fits(budget, solution.Usage + total + usage, _checker.MaxTokens))
                 {
                     ok = false;
                     reasons.Add("no room in the token cap to critique the revision");
                 }
                 else
                 {
-                    confirm = await _checker.CheckAsync(solution.Question, candidate.Trace.Text, candidate.Answer, candidate.AnswerKey, candidate.Trace.Index, 0, cancellationToken).ConfigureAwait(false);
-                    usage += confirm.Usage;
+                    if (confirm is null)
+                    {
+                        confirm = await _checker.CheckAsync(solution.Question, candidate.Trace.Text, candidate.Answer, candidate.AnswerKey, candidate.Trace.Index, 0, cancellationToken).ConfigureAwait(false);
+                        usage += confirm.Usage;
+                    }
+
                     var p = confirm.CorrectProbability;
                     if (_options.Confirmation.HasFlag(RevisionConfirmation.Critique))
                     {
@@ -314,6 +325,42 @@ public sealed class RefinementSolver : DelegatingSolver
             Usage = solution.Usage + total,
             Refinement = result,
         };
+    }
+
+    /// <summary>
+    /// For <see cref="RefinementOptions.ChooseRevisionByCheck"/>: checks the best revision (highest mean log-probability,
+    /// then lower index) of each new answer, while the token cap allows, and returns the one with the highest p(correct)
+    /// (ties: the order checked), its check, and what the checks cost. No new answer: (null, null, cost 0).
+    /// </summary>
+    private async Task<(Revision? Candidate, VerificationCheck? Check, Usage Usage)> BestChecked(
+        Solution solution, List<Revision> revisions, string currentKey, Budget budget, Usage spent, CancellationToken cancellationToken)
+    {
+        var best = new Dictionary<string, Revision>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var r in revisions)
+        {
+            if (r.AnswerKey is not { } k || k == currentKey) continue;
+            if (!best.TryGetValue(k, out var b)) { best[k] = r; order.Add(k); continue; }
+            if (r.Trace.MeanLogProb > b.Trace.MeanLogProb) best[k] = r;
+        }
+
+        Revision? chosen = null;
+        VerificationCheck? chosenCheck = null;
+        var usage = default(Usage);
+        foreach (var k in order)
+        {
+            if (!Fits(budget, spent + usage, _checker.MaxTokens)) break;
+            var r = best[k];
+            var check = await _checker.CheckAsync(solution.Question, r.Trace.Text, r.Answer, r.AnswerKey, r.Trace.Index, 0, cancellationToken).ConfigureAwait(false);
+            usage += check.Usage;
+            if (chosenCheck is null || (check.CorrectProbability ?? -1) > (chosenCheck.CorrectProbability ?? -1))
+            {
+                chosen = r;
+                chosenCheck = check;
+            }
+        }
+
+        return (chosen, chosenCheck, usage);
     }
 
     /// <summary>

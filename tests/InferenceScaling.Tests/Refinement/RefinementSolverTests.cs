@@ -281,8 +281,32 @@ public sealed class RefinementSolverTests
         var steps = RefinementOptions.For(new StepScoreChecker(new ScriptedScorer(), model, Arith));
         var critique = RefinementOptions.For(new SolutionChecker(model, Arith));
 
-        Assert.Equal((RevisionSource.ContinueFromCheckedSteps, RevisionConfirmation.Improves, 4), (steps.Source, steps.Confirmation, steps.RevisionsPerRound));
-        Assert.Equal((RevisionSource.RevisePrompt, RevisionConfirmation.Both, 2), (critique.Source, critique.Confirmation, critique.RevisionsPerRound));
+        Assert.Equal((RevisionSource.ContinueFromCheckedSteps, RevisionConfirmation.Improves, 8, true), (steps.Source, steps.Confirmation, steps.RevisionsPerRound, steps.ChooseRevisionByCheck));
+        Assert.Equal((RevisionSource.RevisePrompt, RevisionConfirmation.Both, 2, false), (critique.Source, critique.Confirmation, critique.RevisionsPerRound, critique.ChooseRevisionByCheck));
+    }
+
+    [Fact]
+    public async Task ChooseRevisionByCheck_PutsUpTheBestScoredNewAnswerNotTheMostFrequent()
+    {
+        var (model, checker, scorer) = DoubtedSecondStep();
+        model.Continuations[" 2+1=3."] = [" 3+4=7. Answer: 7", " 3+4=7. Answer: 7", " 3+3=6. Answer: 6"];
+        scorer.Doubt("3+4", "7", logProb: -5);
+        model.Calculations["3+4"] = "8";
+        RefinementOptions Options(bool byCheck) => new()
+        {
+            Source = RevisionSource.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 3, ChooseRevisionByCheck = byCheck,
+        };
+        ISolver Solver(bool byCheck) => SelfConsistency(model).AsBuilder()
+            .UseRefinement(model, Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, Options(byCheck), checker).Build();
+
+        var byFrequency = await Solver(false).SolveAsync("q", Budget(5, rounds: 1));
+        var byCheck = await Solver(true).SolveAsync("q", Budget(5, rounds: 1));
+
+        Assert.Equal(("7", RoundOutcome.Rejected), (byFrequency.Refinement!.Rounds[0].CandidateAnswer, byFrequency.Refinement.Rounds[0].Outcome));
+        var round = byCheck.Refinement!.Rounds[0];
+        Assert.Equal(("6", RoundOutcome.Accepted), (round.CandidateAnswer, round.Outcome));
+        Assert.Equal("6", byCheck.Answer);
+        Assert.Equal(Math.Exp(-0.02), round.ConfirmationCheck!.CorrectProbability!.Value, 4);
     }
 }
 
