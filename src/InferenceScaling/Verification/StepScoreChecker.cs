@@ -152,9 +152,18 @@ public sealed partial class StepScoreChecker : ICandidateChecker
         if (firstWrong >= 0)
         {
             var s = steps[firstWrong];
-            var (value, calcUsage) = await ComputeAsync(s.Left + s.Op + s.Right, streamIndex, cancellationToken).ConfigureAwait(false);
-            usage += calcUsage;
-            text.Append(s.Left).Append(s.Op).Append(s.Right).Append('=').Append(value ?? "?").Append(" wrong. ");
+            if (firstWrong == broken)
+            {
+                // A broken chain or answer, not a slip: the step is shown as written, with nothing to recompute.
+                text.Append(s.Text).Append(" wrong. ");
+            }
+            else
+            {
+                var (value, calcUsage) = await ComputeAsync(s.Left + s.Op + s.Right, streamIndex, cancellationToken).ConfigureAwait(false);
+                usage += calcUsage;
+                text.Append(s.Left).Append(s.Op).Append(s.Right).Append('=').Append(value ?? "?").Append(" wrong. ");
+            }
+
             text.Append(WrongVerdict(firstWrong + 1));
         }
         else

@@ -76,7 +76,6 @@ public sealed class StepScoreCheckerTests
     public async Task Check_StepThatDoesNotContinueFromTheLast_ScoresZeroWithoutScoringIt()
     {
         var (checker, scorer, model) = Make();
-        model.Calculations["12*3"] = "36";
 
         var c = await checker.CheckAsync("q", " 46-36=10. 12*3=36. Answer: 36", "36", "36");
 
@@ -85,13 +84,14 @@ public sealed class StepScoreCheckerTests
         Assert.Equal(0.0, c.CorrectProbability);
         Assert.Contains("not from the result before it (10)", c.Steps![1].Break);
         Assert.Equal(2, scorer.Scored.Count); // only the first step, forward and undone
+        Assert.Equal("46-36=10 ok. 12*3=36 wrong. Verdict: wrong at step 2", c.Text);
+        Assert.Empty(model.Requests); // a broken chain is not recomputed
     }
 
     [Fact]
     public async Task Check_AnswerThatIsNotTheLastResult_Fails()
     {
-        var (checker, _, model) = Make();
-        model.Calculations["30+5"] = "35";
+        var (checker, _, _) = Make();
 
         var c = await checker.CheckAsync("q", Solution.Replace("Answer: 35", "Answer: 36", StringComparison.Ordinal), "36", "36");
 
