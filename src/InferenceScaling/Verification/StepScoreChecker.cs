@@ -38,8 +38,8 @@ public sealed partial class StepScoreChecker : ICandidateChecker
     /// <summary>Calc prompt, step pattern, verdict texts.</summary>
     private readonly PromptSet _prompts;
 
-    /// <summary>Greedy, a few tokens: one number and its terminator.</summary>
-    private readonly SamplingOptions _calc = new() { Temperature = 0f, MaxTokens = 12 };
+    /// <summary>Greedy, a few tokens: one number, stopped at what the set writes after it (arith's <c>.</c>).</summary>
+    private readonly SamplingOptions _calc;
 
     /// <summary>Creates a checker. Does no I/O.</summary>
     /// <param name="scorer">Scores continuations (the model that solved).</param>
@@ -56,6 +56,10 @@ public sealed partial class StepScoreChecker : ICandidateChecker
         _scorer = scorer;
         _generator = generator;
         _prompts = prompts;
+        // The drill format runs on after a result ("10. 10/2=5. …"); what follows {value} in calc_result ends it.
+        var template = prompts.CalcResultTemplate!;
+        var after = template[(template.IndexOf("{value}", StringComparison.Ordinal) + "{value}".Length)..];
+        _calc = new SamplingOptions { Temperature = 0f, MaxTokens = 12, StopStrings = after.Length > 0 ? [after] : [] };
     }
 
     /// <inheritdoc />

@@ -56,6 +56,8 @@ public sealed class StepScoreCheckerTests
         // p(correct) is the belief in the weakest step: its forward -2.5 plus its inverse -0.01.
         Assert.Equal(Math.Exp(-2.51), c.CorrectProbability!.Value, 4);
         Assert.Equal(3, c.Usage.GeneratedTokens); // "31."
+        // The calc stops where calc_result's template ends the value, instead of running on into more drill steps.
+        Assert.Equal(["."], Assert.Single(model.Requests).Sampling.StopStrings);
     }
 
     [Fact]
