@@ -151,4 +151,14 @@ public sealed class StepScoreCheckerTests
         var nine = s.Verification!.Candidates.Single(c => c.Key == "9");
         Assert.Equal(3 * Math.Exp(-4.01), nine.Weight, 4);
     }
+
+    [Fact]
+    public void VerificationOptionsFor_StepScores_PriceUncheckedGroupsNearTheMeanScoreNotAtEvenOdds()
+    {
+        var model = new ScriptedModel();
+
+        Assert.Equal(0.1, VerificationOptions.For(new StepScoreChecker(new ScriptedScorer(), model, Arith)).UncheckedScore);
+        Assert.Equal(0.5, VerificationOptions.For(new SolutionChecker(model, Arith)).UncheckedScore);
+    }
 }
+
