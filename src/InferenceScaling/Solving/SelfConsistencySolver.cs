@@ -76,7 +76,11 @@ public sealed class SelfConsistencySolver : ISolver
     /// run short) with <see cref="TraceRequest.FirstIndex"/> = traces drawn so far, so every wave draws new samples.</para>
     /// <para>The stopping test runs after every arriving trace when early stopping is on. When it fires, the rest of
     /// the wave is cancelled (<see cref="TraceControl.CancelAll"/>) and drained, so cancelled traces and the tokens
-    /// they spent are reported. Traces that still finish on their own after the decision vote normally.</para>
+    /// they spent are reported. A trace that still finishes after the decision does not vote: whether it finishes before
+    /// the cancellation reaches the decode loop depends on timing, and the vote must depend only on the seed (traces
+    /// arrive in decode order, so the decision point itself is reproducible). Its tokens are still counted. (Cancelled
+    /// traces vote only with <see cref="SelfConsistencyOptions.CancelledTracesVote"/>, which gives up that
+    /// reproducibility.)</para>
     /// <para>Who votes: a trace with an answer that finished by end-of-sequence, stop string or token limit. Cancelled
     /// traces vote only with <see cref="SelfConsistencyOptions.CancelledTracesVote"/>; low-confidence traces never.</para>
     /// </remarks>
@@ -258,13 +262,15 @@ public sealed class SelfConsistencySolver : ISolver
 
         public void Accept(Trace trace)
         {
+            // After a decision by the vote, a trace that still finished won a race with the cancellation: record it, do not count it.
+            var afterDecision = Stop is StopReason.Decided or StopReason.Unanimous;
             Traces.Add(trace);
             GeneratedTokens += trace.GeneratedTokens;
             DecodeSteps += trace.DecodeSteps;
             var finished = trace.FinishReason is not (FinishReason.Cancelled or FinishReason.LowConfidence);
             if (trace.FinishReason == FinishReason.Cancelled) Cancelled++;
             if (trace.FinishReason == FinishReason.LowConfidence) LowConfidence++;
-            var mayVote = finished || (trace.FinishReason == FinishReason.Cancelled && solver._options.CancelledTracesVote);
+            var mayVote = (finished && !afterDecision) || (trace.FinishReason == FinishReason.Cancelled && solver._options.CancelledTracesVote);
             var ballot = Box.Add(trace, mayVote);
             if (finished && ballot.Answer is null) Unanswered++;
 

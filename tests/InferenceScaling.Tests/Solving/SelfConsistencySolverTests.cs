@@ -270,4 +270,34 @@ public sealed class SelfConsistencySolverTests
         var solution = await Solver(new ScriptedTraceGenerator(script)).SolveAsync("q", new Budget { MaxSamples = 3 });
         Assert.Equal(1, solution.WinningTrace!.Index);
     }
+
+    [Fact]
+    public async Task Solve_TraceThatStillFinishesAfterTheDecision_DoesNotVoteButItsTokensCount()
+    {
+        // A decode loop that never sees the cancellation in time: every trace of the wave finishes.
+        var traces = Enumerable.Range(0, 8).Select(i => TestTraces.Answer(i, i < 4 ? "4" : "5")).ToArray();
+        var generator = new RacingGenerator(traces);
+        var solver = new SelfConsistencySolver(generator, AnswerLineExtractor.Instance, TrimEquivalence.Instance);
+
+        var solution = await solver.SolveAsync("q", new Budget { MaxSamples = 8, WaveSize = 8, TargetConfidence = 0.95 });
+
+        Assert.Equal(StopReason.Decided, solution.StopReason);
+        Assert.Equal(4, solution.Tally.Votes); // decided at 4–0; the four "5"s arrived after it
+        Assert.Single(solution.Distribution);
+        Assert.Equal(8, solution.Traces.Count);
+        Assert.Equal(8 * 10, solution.Usage.GeneratedTokens);
+    }
+
+    /// <summary>Yields every trace as finished, ignoring the request's control (a cancellation that arrives too late).</summary>
+    private sealed class RacingGenerator(IReadOnlyList<Trace> traces) : ITraceGenerator
+    {
+        public int CountTokens(string text) => text.Length;
+
+        public async IAsyncEnumerable<Trace> GenerateAsync(TraceRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.Yield();
+            for (var i = request.FirstIndex; i < request.FirstIndex + request.Count; i++) yield return traces[i];
+        }
+    }
 }
+
