@@ -17,4 +17,18 @@ public static class TraceGeneratorExtensions
         list.Sort(static (a, b) => a.Index.CompareTo(b.Index));
         return list;
     }
+
+    /// <summary>Generates the trace of a one-trace request (checks, calculations) and returns it.</summary>
+    /// <param name="generator">The generator.</param>
+    /// <param name="request">What to generate; its <see cref="TraceRequest.Count"/> should be 1 (the first trace yielded is returned).</param>
+    /// <param name="cancellationToken">Stops generation.</param>
+    /// <exception cref="InvalidOperationException">The generator yielded no trace.</exception>
+    public static async Task<Trace> GenerateOneAsync(this ITraceGenerator generator, TraceRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(request);
+        Trace? trace = null;
+        await foreach (var t in generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false)) trace ??= t;
+        return trace ?? throw new InvalidOperationException($"The trace generator returned no trace for the prompt '{request.Prompt}'.");
+    }
 }

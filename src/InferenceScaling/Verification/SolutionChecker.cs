@@ -95,10 +95,7 @@ public sealed class SolutionChecker : ICandidateChecker
         var trimmed = solution.Trim();
         var prompt = _prompts.Critique(question, trimmed);
         var request = new TraceRequest { Prompt = prompt, Count = 1, FirstIndex = streamIndex, Sampling = _sampling };
-        Trace? trace = null;
-        await foreach (var t in _generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
-            trace ??= t;
-        if (trace is null) throw new InvalidOperationException("The trace generator returned no trace for a check.");
+        var trace = await _generator.GenerateOneAsync(request, cancellationToken).ConfigureAwait(false);
 
         var cutShort = trace.FinishReason is FinishReason.Cancelled or FinishReason.LowConfidence;
         var verdict = cutShort ? ParsedVerdict.None : _parser.Parse(trace.Text);

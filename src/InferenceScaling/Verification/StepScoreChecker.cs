@@ -182,10 +182,7 @@ public sealed partial class StepScoreChecker : ICandidateChecker
     private async Task<(string? Value, Usage Usage)> ComputeAsync(string expression, int streamIndex, CancellationToken cancellationToken)
     {
         var prompt = _prompts.Calc(expression);
-        Sampling.Trace? trace = null;
-        await foreach (var t in _generator.GenerateAsync(new TraceRequest { Prompt = prompt, Count = 1, FirstIndex = streamIndex, Sampling = _calc }, cancellationToken).ConfigureAwait(false))
-            trace ??= t;
-        if (trace is null) throw new InvalidOperationException("The trace generator returned no trace for a calculation.");
+        var trace = await _generator.GenerateOneAsync(new TraceRequest { Prompt = prompt, Count = 1, FirstIndex = streamIndex, Sampling = _calc }, cancellationToken).ConfigureAwait(false);
         var m = LeadingNumber().Match(trace.Text);
         var usage = new Usage
         {
