@@ -156,8 +156,9 @@ public sealed class OnnxContinuationScorer : IContinuationScorer
                 {
                     // The logits at t - 1 predict token t.
                     var at = logits.Slice((r * length + t - 1) * vocab, vocab);
-                    lps[t - promptLength] = LogSoftmaxAt(at, row[t], out var isMax);
-                    greedy &= isMax;
+                    var logZ = TokenSampler.LogPartition(at, out _, out var argmax);
+                    lps[t - promptLength] = at[row[t]] - logZ;
+                    greedy &= row[t] == argmax;
                 }
 
                 results[rows[r]] = new ContinuationScore { TokenLogProbs = lps, IsGreedy = greedy, PromptTokens = promptLength };
@@ -169,16 +170,4 @@ public sealed class OnnxContinuationScorer : IContinuationScorer
         }
     }
 
-    /// <summary>log softmax(<paramref name="logits"/>)[<paramref name="token"/>], and whether the token is the argmax.</summary>
-    private static float LogSoftmaxAt(ReadOnlySpan<float> logits, int token, out bool isMax)
-    {
-        var max = float.NegativeInfinity;
-        var arg = -1;
-        for (var i = 0; i < logits.Length; i++)
-            if (logits[i] > max) { max = logits[i]; arg = i; }
-        double sum = 0;
-        for (var i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
-        isMax = arg == token || logits[token] >= max;
-        return (float)(logits[token] - max - Math.Log(sum));
-    }
 }

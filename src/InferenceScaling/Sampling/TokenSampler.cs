@@ -33,16 +33,7 @@ internal sealed class TokenSampler
     public int Sample(ReadOnlySpan<float> logits, SamplingOptions options, ref RowRandom random, out float logProb, out float confidence, Span<TokenLogProb> top)
     {
         var v = logits.Length;
-        var max = float.NegativeInfinity;
-        var argmax = 0;
-        for (var i = 0; i < v; i++)
-        {
-            if (logits[i] > max) { max = logits[i]; argmax = i; }
-        }
-
-        double sum = 0;
-        for (var i = 0; i < v; i++) sum += Math.Exp(logits[i] - max);
-        var logZ = max + (float)Math.Log(sum);
+        var logZ = LogPartition(logits, out var max, out var argmax);
 
         // Top list by insertion into a small sorted buffer: O(V × k) with k ≤ 20, no allocation.
         var k = Math.Max(options.ConfidenceTopK, top.Length);
@@ -74,6 +65,24 @@ internal sealed class TokenSampler
         var chosen = options.Temperature <= 0 ? argmax : Draw(logits, max, options, ref random);
         logProb = logits[chosen] - logZ;
         return chosen;
+    }
+
+    /// <summary>
+    /// log Σ exp(<paramref name="logits"/>) (a token's log-probability is its logit minus this), the largest logit, and
+    /// its first index: the token greedy decoding writes. Shared with teacher-forced scoring so "greedy" means the same.
+    /// </summary>
+    internal static float LogPartition(ReadOnlySpan<float> logits, out float max, out int argmax)
+    {
+        max = float.NegativeInfinity;
+        argmax = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            if (logits[i] > max) { max = logits[i]; argmax = i; }
+        }
+
+        double sum = 0;
+        for (var i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
+        return max + (float)Math.Log(sum);
     }
 
     private int Draw(ReadOnlySpan<float> logits, float max, SamplingOptions options, ref RowRandom random)
