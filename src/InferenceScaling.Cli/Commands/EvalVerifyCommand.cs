@@ -21,9 +21,6 @@ namespace InferenceScaling.Cli.Commands;
 /// </summary>
 internal static class EvalVerifyCommand
 {
-    /// <summary>The strategies scored, in print order.</summary>
-    private static readonly string[] Strategies = ["majority", "step-only", "step-weighted", "step-weighted+refine", "majority+refine", "step-weighted x4", "critique-weighted", "recompute-weighted", "step-weighted+refine (improves)", "majority+refine (improves)", "step-weighted+refine (improves, 4 revisions)", "step-weighted+continue (improves, 4)", "majority+continue (improves, 4)", "step-weighted+continue (both, 4)", "majority+continue (improves, 8, by check)", "step-weighted+continue (improves, 8, by check)", "majority+continue (verdict+improves, 8, by check)", "step-weighted+continue (verdict+improves, 8, by check)"];
-
     public static Command Create()
     {
         var set = new Option<string>("--set") { Description = "Eval set JSONL (infscale eval-set draw).", Required = true };
@@ -79,6 +76,30 @@ internal static class EvalVerifyCommand
                 MaxSamples = parse.GetValue(samples), WaveSize = parse.GetValue(samples),
                 MaxVerifications = parse.GetValue(checks), MaxRefinementRounds = parse.GetValue(rounds),
             }.Validate();
+            // Every strategy in print order, run on the pool (s) or on the step-weighted selection (w) of the same problem.
+            Strategy[] strategies =
+            [
+                new("majority", (s, _, _) => Task.FromResult(s)),
+                new("step-only", (s, _, t) => only.VerifyAsync(s, budget, t)),
+                new("step-weighted", (_, w, _) => Task.FromResult(w)),
+                new("step-weighted+refine", (_, w, t) => refiner.RefineAsync(w, budget, t)),
+                new("majority+refine", (s, _, t) => refiner.RefineAsync(s, budget, t)),
+                new("step-weighted x4", (s, _, t) => weighted4.VerifyAsync(s, budget, t)),
+                new("critique-weighted", (s, _, t) => critique.VerifyAsync(s, budget, t)),
+                new("recompute-weighted", (s, _, t) => recompute.VerifyAsync(s, budget, t)),
+                new("step-weighted+refine (improves)", (_, w, t) => improves.RefineAsync(w, budget, t)),
+                new("majority+refine (improves)", (s, _, t) => improves.RefineAsync(s, budget, t)),
+                new("step-weighted+refine (improves, 4 revisions)", (_, w, t) => improves4.RefineAsync(w, budget, t)),
+                new("step-weighted+continue (improves, 4)", (_, w, t) => cont.RefineAsync(w, budget, t)),
+                new("majority+continue (improves, 4)", (s, _, t) => cont.RefineAsync(s, budget, t)),
+                new("step-weighted+continue (both, 4)", (_, w, t) => contBoth.RefineAsync(w, budget, t)),
+                new("majority+continue (improves, 8, by check)", (s, _, t) => byCheck.RefineAsync(s, budget, t)),
+                new("step-weighted+continue (improves, 8, by check)", (_, w, t) => byCheck.RefineAsync(w, budget, t)),
+                new("majority+continue (verdict+improves, 8, by check)", (s, _, t) => strict.RefineAsync(s, budget, t)),
+                new("step-weighted+continue (verdict+improves, 8, by check)", (_, w, t) => strict.RefineAsync(w, budget, t)),
+            ];
+            int Index(string name) => Array.FindIndex(strategies, x => x.Name == name) is var k and >= 0 ? k : throw new ArgumentException($"No strategy '{name}'.", nameof(name));
+            int pool = Index("majority"), stepWeighted = Index("step-weighted"), weightedRefined = Index("step-weighted+refine"), majorityRefined = Index("majority+refine");
             Console.Error.WriteLine($"eval-verify: {problems.Count} problems, budget {budget}, verdict tokens {(check.VerdictTokens is { } vt ? $"{vt.CorrectTokenId}/{vt.WrongTokenId}" : "unknown")}, step tokens {(check.StepTokens is { } st ? $"{st.CorrectTokenId}/{st.WrongTokenId}" : "none")}");
 
             var results = new ConcurrentDictionary<int, Row>();
@@ -88,24 +109,9 @@ internal static class EvalVerifyCommand
                 var p = problems[i];
                 var s = await sc.SolveAsync(p.Question, budget, token).ConfigureAwait(false);
                 var w = await weighted.VerifyAsync(s, budget, token).ConfigureAwait(false);
-                var o = await only.VerifyAsync(s, budget, token).ConfigureAwait(false);
-                var wr = await refiner.RefineAsync(w, budget, token).ConfigureAwait(false);
-                var sr = await refiner.RefineAsync(s, budget, token).ConfigureAwait(false);
-                var w4 = await weighted4.VerifyAsync(s, budget, token).ConfigureAwait(false);
-                var cw = await critique.VerifyAsync(s, budget, token).ConfigureAwait(false);
-                var rw = await recompute.VerifyAsync(s, budget, token).ConfigureAwait(false);
-                var wi = await improves.RefineAsync(w, budget, token).ConfigureAwait(false);
-                var si = await improves.RefineAsync(s, budget, token).ConfigureAwait(false);
-                var wi4 = await improves4.RefineAsync(w, budget, token).ConfigureAwait(false);
-                var wc = await cont.RefineAsync(w, budget, token).ConfigureAwait(false);
-                var sco = await cont.RefineAsync(s, budget, token).ConfigureAwait(false);
-                var wcb = await contBoth.RefineAsync(w, budget, token).ConfigureAwait(false);
-                var mbc = await byCheck.RefineAsync(s, budget, token).ConfigureAwait(false);
-                var wbc = await byCheck.RefineAsync(w, budget, token).ConfigureAwait(false);
-                var mst = await strict.RefineAsync(s, budget, token).ConfigureAwait(false);
-                var wst = await strict.RefineAsync(w, budget, token).ConfigureAwait(false);
+                var all = new Solution[strategies.Length];
+                for (var k = 0; k < strategies.Length; k++) all[k] = await strategies[k].Run(s, w, token).ConfigureAwait(false);
                 bool Right(Solution x) => x.Answer is { } a && eq.AreEquivalent(a, p.Answer);
-                Solution[] all = [s, o, w, wr, sr, w4, cw, rw, wi, si, wi4, wc, sco, wcb, mbc, wbc, mst, wst];
                 results[i] = new Row(p, all, [.. all.Select(Right)]);
                 var n = Interlocked.Increment(ref done);
                 if (n % 10 == 0) Console.Error.WriteLine($"  {n}/{problems.Count}");
@@ -115,35 +121,35 @@ internal static class EvalVerifyCommand
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine($"problems: {rows.Count}; samples {budget.MaxSamples}; checks ≤ {budget.MaxVerifications}; rounds ≤ {budget.MaxRefinementRounds}");
             Console.WriteLine("strategy               accuracy  95% CI              gen tokens  prompt+scored tokens  forward passes (per problem)");
-            for (var k = 0; k < Strategies.Length; k++)
+            for (var k = 0; k < strategies.Length; k++)
             {
                 var ci = BootstrapInterval.Mean([.. rows.Select(r => r.Right[k] ? 1.0 : 0.0)]);
                 var tokens = rows.Average(r => (double)r.Solutions[k].Usage.GeneratedTokens);
                 var prompt = rows.Average(r => (double)r.Solutions[k].Usage.PromptTokens);
                 var passes = rows.Average(r => (double)r.Solutions[k].Usage.ForwardPasses);
-                Console.WriteLine(string.Create(inv, $"{Strategies[k],-44} {ci.Estimate,7:P1}  [{ci.Lower:P1}, {ci.Upper:P1}]  {tokens,10:F0}  {prompt,20:F0}  {passes,14:F0}"));
+                Console.WriteLine(string.Create(inv, $"{strategies[k].Name,-44} {ci.Estimate,7:P1}  [{ci.Lower:P1}, {ci.Upper:P1}]  {tokens,10:F0}  {prompt,20:F0}  {passes,14:F0}"));
             }
 
-            Console.WriteLine(string.Create(inv, $"oracle (some sample right): {rows.Average(r => r.Solutions[0].Ballots.Any(b => b.Answer is { } a && eq.AreEquivalent(a.Text, r.Problem.Answer)) ? 1.0 : 0.0):P1}"));
-            Flips("step-weighted+refine vs step-weighted", rows, 2, 3);
-            Flips("majority+refine vs majority", rows, 0, 4);
-            Flips("step-weighted vs majority", rows, 0, 2);
-            Flips("step-only vs majority", rows, 0, 1);
-            Flips("step-weighted x4 vs majority", rows, 0, 5);
-            Flips("critique-weighted vs majority", rows, 0, 6);
-            Flips("recompute-weighted vs majority", rows, 0, 7);
-            Flips("step-weighted+refine (improves) vs step-weighted", rows, 2, 8);
-            Flips("majority+refine (improves) vs majority", rows, 0, 9);
-            Flips("step-weighted+refine (improves, 4) vs step-weighted", rows, 2, 10);
-            Flips("step-weighted+continue (improves, 4) vs step-weighted", rows, 2, 11);
-            Flips("majority+continue (improves, 4) vs majority", rows, 0, 12);
-            Flips("step-weighted+continue (both, 4) vs step-weighted", rows, 2, 13);
-            Flips("majority+continue (improves, 8, by check) vs majority", rows, 0, 14);
-            Flips("step-weighted+continue (improves, 8, by check) vs step-weighted", rows, 2, 15);
-            Flips("majority+continue (verdict+improves, 8, by check) vs majority", rows, 0, 16);
-            Flips("step-weighted+continue (verdict+improves, 8, by check) vs step-weighted", rows, 2, 17);
-            var opened = rows.Count(r => r.Solutions[3].Refinement?.GateOpened == true);
-            Console.WriteLine($"refinement gate opened (after step-weighted): {opened}/{rows.Count}; (after majority): {rows.Count(r => r.Solutions[4].Refinement?.GateOpened == true)}/{rows.Count}");
+            Console.WriteLine(string.Create(inv, $"oracle (some sample right): {rows.Average(r => r.Solutions[pool].Ballots.Any(b => b.Answer is { } a && eq.AreEquivalent(a.Text, r.Problem.Answer)) ? 1.0 : 0.0):P1}"));
+            Flips("step-weighted+refine vs step-weighted", rows, Index("step-weighted"), Index("step-weighted+refine"));
+            Flips("majority+refine vs majority", rows, Index("majority"), Index("majority+refine"));
+            Flips("step-weighted vs majority", rows, Index("majority"), Index("step-weighted"));
+            Flips("step-only vs majority", rows, Index("majority"), Index("step-only"));
+            Flips("step-weighted x4 vs majority", rows, Index("majority"), Index("step-weighted x4"));
+            Flips("critique-weighted vs majority", rows, Index("majority"), Index("critique-weighted"));
+            Flips("recompute-weighted vs majority", rows, Index("majority"), Index("recompute-weighted"));
+            Flips("step-weighted+refine (improves) vs step-weighted", rows, Index("step-weighted"), Index("step-weighted+refine (improves)"));
+            Flips("majority+refine (improves) vs majority", rows, Index("majority"), Index("majority+refine (improves)"));
+            Flips("step-weighted+refine (improves, 4) vs step-weighted", rows, Index("step-weighted"), Index("step-weighted+refine (improves, 4 revisions)"));
+            Flips("step-weighted+continue (improves, 4) vs step-weighted", rows, Index("step-weighted"), Index("step-weighted+continue (improves, 4)"));
+            Flips("majority+continue (improves, 4) vs majority", rows, Index("majority"), Index("majority+continue (improves, 4)"));
+            Flips("step-weighted+continue (both, 4) vs step-weighted", rows, Index("step-weighted"), Index("step-weighted+continue (both, 4)"));
+            Flips("majority+continue (improves, 8, by check) vs majority", rows, Index("majority"), Index("majority+continue (improves, 8, by check)"));
+            Flips("step-weighted+continue (improves, 8, by check) vs step-weighted", rows, Index("step-weighted"), Index("step-weighted+continue (improves, 8, by check)"));
+            Flips("majority+continue (verdict+improves, 8, by check) vs majority", rows, Index("majority"), Index("majority+continue (verdict+improves, 8, by check)"));
+            Flips("step-weighted+continue (verdict+improves, 8, by check) vs step-weighted", rows, Index("step-weighted"), Index("step-weighted+continue (verdict+improves, 8, by check)"));
+            var opened = rows.Count(r => r.Solutions[weightedRefined].Refinement?.GateOpened == true);
+            Console.WriteLine($"refinement gate opened (after step-weighted): {opened}/{rows.Count}; (after majority): {rows.Count(r => r.Solutions[majorityRefined].Refinement?.GateOpened == true)}/{rows.Count}");
 
             if (parse.GetValue(output) is { } path)
             {
@@ -154,11 +160,11 @@ internal static class EvalVerifyCommand
                     {
                         id = r.Problem.Id,
                         gold = r.Problem.Answer,
-                        answers = Strategies.Select((name, k) => new { strategy = name, answer = r.Solutions[k].Answer, right = r.Right[k], generated_tokens = r.Solutions[k].Usage.GeneratedTokens }),
-                        votes = r.Solutions[0].Tally.Groups.Select(g => new { answer = g.Representative, count = g.Count }),
-                        verification = r.Solutions[2].Verification is { } v ? new { stopped_early = v.StoppedEarly, budget_exhausted = v.BudgetExhausted, checks = v.Checks.Count } : null,
-                        checks = r.Solutions[2].Verification?.Checks.Select(c => new { answer = c.Answer, verdict = c.Verdict.ToString(), p_correct = c.CorrectProbability, text = c.Text, steps = c.Steps?.Select(x => new { x.Step, forward = x.ForwardLogProb, inverse = x.InverseLogProb, agrees = x.Agrees, inverse_agrees = x.InverseAgrees, broken = x.Break }) }),
-                        rounds = r.Solutions[3].Refinement?.Rounds.Select(x => new { outcome = x.Outcome.ToString(), reason = x.Reason, candidate = x.CandidateAnswer }),
+                        answers = strategies.Select((x, k) => new { strategy = x.Name, answer = r.Solutions[k].Answer, right = r.Right[k], generated_tokens = r.Solutions[k].Usage.GeneratedTokens }),
+                        votes = r.Solutions[pool].Tally.Groups.Select(g => new { answer = g.Representative, count = g.Count }),
+                        verification = r.Solutions[stepWeighted].Verification is { } v ? new { stopped_early = v.StoppedEarly, budget_exhausted = v.BudgetExhausted, checks = v.Checks.Count } : null,
+                        checks = r.Solutions[stepWeighted].Verification?.Checks.Select(c => new { answer = c.Answer, verdict = c.Verdict.ToString(), p_correct = c.CorrectProbability, text = c.Text, steps = c.Steps?.Select(x => new { x.Step, forward = x.ForwardLogProb, inverse = x.InverseLogProb, agrees = x.Agrees, inverse_agrees = x.InverseAgrees, broken = x.Break }) }),
+                        rounds = r.Solutions[weightedRefined].Refinement?.Rounds.Select(x => new { outcome = x.Outcome.ToString(), reason = x.Reason, candidate = x.CandidateAnswer }),
                     }));
                 }
             }
@@ -179,6 +185,9 @@ internal static class EvalVerifyCommand
             $"{label}: wrong→right {wrongToRight}, right→wrong {rightToWrong}; difference {diff.Estimate * 100:+0.0;-0.0} points [{diff.Lower * 100:+0.0;-0.0}, {diff.Upper * 100:+0.0;-0.0}]"));
     }
 
-    /// <summary>One problem's outcomes, indexed like <see cref="Strategies"/>.</summary>
+    /// <summary>One strategy: its name and how it turns the pool (first) and its step-weighted selection (second) into a solution.</summary>
+    private sealed record Strategy(string Name, Func<Solution, Solution, CancellationToken, Task<Solution>> Run);
+
+    /// <summary>One problem's outcomes, indexed like the strategy table.</summary>
     private sealed record Row(EvalProblem Problem, Solution[] Solutions, bool[] Right);
 }
