@@ -21,4 +21,10 @@ public sealed record TraceRequest
 
     /// <summary>Optional handle to cancel single traces while the rest go on.</summary>
     public TraceControl? Control { get; init; }
+
+    /// <summary>
+    /// Optional tools inside the decode loop: called once per trace with the trace's index, returns that trace's
+    /// <see cref="ITokenInjector"/> (or null for none). Default null: no tools.
+    /// </summary>
+    public Func<int, ITokenInjector?>? Injector { get; init; }
 }

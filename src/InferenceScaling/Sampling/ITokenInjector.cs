@@ -1,0 +1,29 @@
+namespace InferenceScaling.Sampling;
+
+/// <summary>
+/// Watches one trace while it is decoded and may inject tokens into it — a tool's result written into that row — which
+/// the decoder feeds to the row as the next tokens instead of sampling them, while the other rows of the batch keep
+/// decoding. One instance per trace; the decoder calls it from one thread at a time.
+/// </summary>
+/// <remarks>
+/// Contract for decoders (<c>OnnxTraceGenerator</c>, the continuous-batching scheduler, remote generators):
+/// <list type="bullet">
+/// <item>After every token appended to the trace — sampled or injected — the decoder calls <see cref="OnToken"/>.</item>
+/// <item>A non-empty result is fed to that row, one token per decode step (or as one chunk where the decoder can), in
+/// order, before sampling resumes; the tokens are appended to the trace and marked injected, so they count apart from
+/// generated tokens and never enter log-prob or confidence figures. Other rows' KV cache is never copied.</item>
+/// <item>An end-of-sequence id or a stop sequence inside injected tokens does not end the trace; the new-token cap
+/// counts generated tokens only, and the context length bounds both.</item>
+/// </list>
+/// Implementations must not allocate when nothing fires: this runs once per token in the decode loop.
+/// </remarks>
+public interface ITokenInjector
+{
+    /// <summary>
+    /// Called after <paramref name="tokenId"/> was appended to the trace. Returns the tokens to inject next, or an empty
+    /// span. The span stays valid until the next call.
+    /// </summary>
+    /// <param name="tokenId">The token just appended.</param>
+    /// <param name="injected">Whether that token was itself injected.</param>
+    ReadOnlySpan<int> OnToken(int tokenId, bool injected);
+}
