@@ -12,7 +12,13 @@ public readonly record struct Usage
     /// <summary>Tokens generated over all traces (<see cref="Sampling.Trace.GeneratedTokens"/>), cancelled traces included.</summary>
     public long GeneratedTokens { get; init; }
 
-    /// <summary>Decode steps summed over rows (<see cref="Sampling.Trace.DecodeSteps"/>: generated tokens plus end-of-sequence tokens).</summary>
+    /// <summary>
+    /// Tokens tools wrote into traces (<see cref="Sampling.Trace.InjectedTokens"/>), counted apart from
+    /// <see cref="GeneratedTokens"/>: each costs a decode step but was not sampled.
+    /// </summary>
+    public long InjectedTokens { get; init; }
+
+    /// <summary>Decode steps summed over rows (<see cref="Sampling.Trace.DecodeSteps"/>: generated and injected tokens plus end-of-sequence tokens).</summary>
     public long DecodeSteps { get; init; }
 
     /// <summary>Prefill passes: one per request sent to the trace generator (each wave prefills its prompt once).</summary>
@@ -40,6 +46,7 @@ public readonly record struct Usage
     {
         PromptTokens = PromptTokens + other.PromptTokens,
         GeneratedTokens = GeneratedTokens + other.GeneratedTokens,
+        InjectedTokens = InjectedTokens + other.InjectedTokens,
         DecodeSteps = DecodeSteps + other.DecodeSteps,
         PrefillPasses = PrefillPasses + other.PrefillPasses,
         Samples = Samples + other.Samples,

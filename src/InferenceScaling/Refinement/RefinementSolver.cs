@@ -188,7 +188,7 @@ public sealed class RefinementSolver : DelegatingSolver
             var request = new TraceRequest { Prompt = prompt, Count = n, FirstIndex = revisionsDrawn, Sampling = _reviseSampling };
             revisionsDrawn += n;
             var revisions = new List<Revision>(n);
-            long generated = 0, steps = 0;
+            long generated = 0, injected = 0, steps = 0;
             await foreach (var generatedTrace in _generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
             {
                 var trace = kept is null ? generatedTrace : generatedTrace with { Text = kept + generatedTrace.Text };
@@ -196,6 +196,7 @@ public sealed class RefinementSolver : DelegatingSolver
                 var ballot = box.Add(trace, finished);
                 revisions.Add(new Revision(trace, ballot.Key is null ? null : ballot.Answer?.Text, ballot.Key));
                 generated += trace.GeneratedTokens;
+                injected += trace.InjectedTokens;
                 steps += trace.DecodeSteps;
             }
 
@@ -204,6 +205,7 @@ public sealed class RefinementSolver : DelegatingSolver
             {
                 PromptTokens = _generator.CountTokens(prompt),
                 GeneratedTokens = generated,
+                InjectedTokens = injected,
                 DecodeSteps = steps,
                 PrefillPasses = 1,
                 Samples = revisions.Count,

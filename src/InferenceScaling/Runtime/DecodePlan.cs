@@ -14,7 +14,11 @@ internal sealed class DecodePlan
         Request = request;
         Options = request.Sampling;
         PromptTokens = promptTokens;
-        MaxTokens = Math.Min(Options.MaxTokens, model.Signature.ContextLength - promptTokens);
+        var room = model.Signature.ContextLength - promptTokens;
+        MaxTokens = Math.Min(Options.MaxTokens, room);
+        // Injected tokens do not count against the new-token cap, only against the context: rows with tools get room for
+        // as many injected tokens as generated ones (a tool's answer is rarely longer than the call that asked for it).
+        MaxLength = request.Injector is null ? MaxTokens : (int)Math.Min(room, 2L * MaxTokens);
         Pieces = Options.StopStrings.Count > 0 ? model.Tokenizer.Pieces(model.Signature.VocabularySize) : null;
         foreach (var s in Options.StopStrings) MaxStop = Math.Max(MaxStop, s.Length);
         Control = request.Control;
@@ -35,6 +39,12 @@ internal sealed class DecodePlan
 
     /// <summary>Most tokens a row may generate: the request's limit, cut to what the context leaves.</summary>
     public int MaxTokens { get; }
+
+    /// <summary>
+    /// Most tokens a row may hold, generated and injected: <see cref="MaxTokens"/> without tools; with an injector up to
+    /// twice that, cut to what the context leaves. Row buffers and the scheduler's KV reservation are sized by it.
+    /// </summary>
+    public int MaxLength { get; }
 
     /// <summary>Token texts, only when stop strings must be matched.</summary>
     public string[]? Pieces { get; }
@@ -68,6 +78,6 @@ internal sealed class DecodePlan
         return ids;
     }
 
-    /// <summary>A row for trace <paramref name="index"/>, its buffers sized for <see cref="MaxTokens"/>.</summary>
+    /// <summary>A row for trace <paramref name="index"/>, its buffers sized for <see cref="MaxLength"/>.</summary>
     public TraceRow CreateRow(int index) => new(this, index);
 }

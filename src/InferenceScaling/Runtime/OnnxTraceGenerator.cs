@@ -70,7 +70,7 @@ public sealed class OnnxTraceGenerator : ITraceGenerator
         try
         {
             var plan = new DecodePlan(_model, request, prompt.Length);
-            batch ??= new DecodeBatch(_model, request.Count, prompt.Length + plan.MaxTokens);
+            batch ??= new DecodeBatch(_model, request.Count, prompt.Length + plan.MaxLength);
             batch.Clear();
             using var runOptions = new RunOptions();
             // Cancellation inside a run: ONNX Runtime checks Terminate between kernels.

@@ -9,6 +9,12 @@ namespace InferenceScaling.Runtime;
 /// the per-token logic that draws a token and decides whether the trace has ended. Shared by
 /// <see cref="OnnxTraceGenerator"/> and the continuous-batching scheduler so both produce identical traces.
 /// </summary>
+/// <remarks>
+/// With a request's <see cref="TraceRequest.Injector"/>, the row asks its <see cref="ITokenInjector"/> after every
+/// appended token; tokens it returns are fed one per step in place of a sample (the step's logits are not drawn from),
+/// marked injected, and kept out of the new-token cap, the stop-string and end-of-sequence checks and the confidence
+/// window. Only this row's inputs change: the batch decodes on, nothing of other rows is touched.
+/// </remarks>
 internal sealed class TraceRow
 {
     /// <summary>The request-wide settings.</summary>
@@ -20,23 +26,44 @@ internal sealed class TraceRow
     /// <summary>The row's random stream, seeded by (seed, index) only.</summary>
     public RowRandom Random;
 
-    /// <summary>Generated ids.</summary>
+    /// <summary>The trace's ids: generated, and injected where a tool wrote.</summary>
     public readonly int[] Tokens;
 
-    /// <summary>Log-probability per generated id.</summary>
+    /// <summary>Log-probability per id (0 at injected ids).</summary>
     public readonly float[] LogProbs;
 
-    /// <summary>Confidence per generated id.</summary>
+    /// <summary>Confidence per id (0 at injected ids).</summary>
     public readonly float[] Confidences;
 
     /// <summary>Top log-probabilities per step, when asked for.</summary>
     public readonly TokenLogProb[][]? Top;
 
-    /// <summary>Generated tokens so far.</summary>
+    /// <summary>Tokens so far, generated and injected.</summary>
     public int Count;
 
-    /// <summary>Decode steps so far (generated tokens plus an end-of-sequence token).</summary>
+    /// <summary>Generated (sampled) tokens so far: <see cref="Count"/> less the injected ones.</summary>
+    public int Generated;
+
+    /// <summary>Decode steps so far (generated and injected tokens plus an end-of-sequence token).</summary>
     public int Steps;
+
+    /// <summary>The row's tool watcher, or null without tools.</summary>
+    private readonly ITokenInjector? _injector;
+
+    /// <summary>Per id, whether it was injected; allocated only with an injector.</summary>
+    private readonly bool[]? _injected;
+
+    /// <summary>Confidences of generated ids only, for the DeepConf window: <see cref="Confidences"/> itself without an injector.</summary>
+    private readonly float[] _windowConfidences;
+
+    /// <summary>Tokens waiting to be injected, from <see cref="_pendingStart"/>; allocated at the first injection.</summary>
+    private int[]? _pending;
+
+    /// <summary>Start and length of the waiting tokens in <see cref="_pending"/>.</summary>
+    private int _pendingStart, _pendingCount;
+
+    /// <summary>Text length (in <see cref="_text"/>) after the last injected piece: a stop string must end past it.</summary>
+    private int _stopFloor;
 
     /// <summary>Text so far, only built when stop strings are matched.</summary>
     private StringBuilder? _text;
@@ -50,12 +77,21 @@ internal sealed class TraceRow
         Index = index;
         var options = plan.Options;
         Random = new RowRandom(options.Seed, index);
-        Tokens = new int[plan.MaxTokens];
-        LogProbs = new float[plan.MaxTokens];
-        Confidences = new float[plan.MaxTokens];
+        var length = plan.MaxLength;
+        Tokens = new int[length];
+        LogProbs = new float[length];
+        Confidences = new float[length];
+        _windowConfidences = Confidences;
+        if (plan.Request.Injector is { } factory && factory(index) is { } injector)
+        {
+            _injector = injector;
+            _injected = new bool[length];
+            _windowConfidences = new float[length];
+        }
+
         if (options.TopLogProbs > 0)
         {
-            Top = new TokenLogProb[plan.MaxTokens + 1][];
+            Top = new TokenLogProb[length + 1][];
             for (var i = 0; i < Top.Length; i++) Top[i] = new TokenLogProb[options.TopLogProbs];
         }
     }
@@ -73,6 +109,7 @@ internal sealed class TraceRow
         next = 0;
         var plan = Plan;
         if (checkControl && plan.Control!.IsCancelled(Index)) return FinishReason.Cancelled;
+        if (_pendingCount > 0) return Inject(out next);
         var options = plan.Options;
         var top = Top is null ? Span<TokenLogProb>.Empty : Top[Count].AsSpan();
         var token = sampler.Sample(logits, options, ref Random, out var logProb, out var confidence, top);
@@ -81,12 +118,60 @@ internal sealed class TraceRow
         Tokens[Count] = token;
         LogProbs[Count] = logProb;
         Confidences[Count] = confidence;
+        _windowConfidences[Generated] = confidence;
         Count++;
+        Generated++;
         next = token;
         if (plan.Pieces is not null && HitsStop(plan.Pieces[token], options.StopStrings, plan.MaxStop)) return FinishReason.StopString;
-        if (Count >= plan.MaxTokens) return FinishReason.Length;
+        if (Generated >= plan.MaxTokens || Count >= plan.MaxLength) return FinishReason.Length;
         if (plan.Control?.MinWindowConfidence is { } min && WindowConfidenceBelow(confidence, plan.Window, min)) return FinishReason.LowConfidence;
+        if (_injector is not null) Queue(_injector.OnToken(token, injected: false));
         return null;
+    }
+
+    /// <summary>Feeds the next waiting injected token instead of sampling: appended, marked, shown to the injector.</summary>
+    private FinishReason? Inject(out int next)
+    {
+        var plan = Plan;
+        var token = _pending![_pendingStart++];
+        _pendingCount--;
+        Steps++;
+        Tokens[Count] = token;
+        LogProbs[Count] = 0;
+        Confidences[Count] = 0;
+        _injected![Count] = true;
+        // Nothing was drawn at this step: no top log-probabilities either.
+        if (Top is not null) Top[Count] = [];
+        Count++;
+        next = token;
+        if (plan.Pieces is not null)
+        {
+            _text ??= new StringBuilder();
+            _text.Append(plan.Pieces[token]);
+            _stopFloor = _text.Length;
+        }
+
+        if (Count >= plan.MaxLength) return FinishReason.Length;
+        Queue(_injector!.OnToken(token, injected: true));
+        return null;
+    }
+
+    /// <summary>Appends <paramref name="tokens"/> to the waiting injection (a copy: the injector's span is short-lived).</summary>
+    private void Queue(ReadOnlySpan<int> tokens)
+    {
+        if (tokens.IsEmpty) return;
+        if (_pendingCount == 0) _pendingStart = 0;
+        var need = _pendingStart + _pendingCount + tokens.Length;
+        if (_pending is null || _pending.Length < need)
+        {
+            var grown = new int[Math.Max(need, 2 * (_pending?.Length ?? 8))];
+            if (_pending is not null) Array.Copy(_pending, _pendingStart, grown, 0, _pendingCount);
+            _pending = grown;
+            _pendingStart = 0;
+        }
+
+        tokens.CopyTo(_pending.AsSpan(_pendingStart + _pendingCount));
+        _pendingCount += tokens.Length;
     }
 
     private bool HitsStop(string piece, IReadOnlyList<string> stops, int maxStop)
@@ -97,7 +182,8 @@ internal sealed class TraceRow
         for (var s = 0; s < stops.Count; s++)
         {
             var stop = stops[s];
-            for (var i = from; i + stop.Length <= _text.Length; i++)
+            // A match must end past the last injected text: a tool's output never stops the trace.
+            for (var i = Math.Max(from, _stopFloor - stop.Length + 1); i + stop.Length <= _text.Length; i++)
             {
                 var match = true;
                 for (var c = 0; c < stop.Length && match; c++) match = _text[i + c] == stop[c];
@@ -111,8 +197,8 @@ internal sealed class TraceRow
     private bool WindowConfidenceBelow(float confidence, int window, double min)
     {
         _windowSum += confidence;
-        if (Count > window) _windowSum -= Confidences[Count - 1 - window];
-        return Count >= window && _windowSum / window < min;
+        if (Generated > window) _windowSum -= _windowConfidences[Generated - 1 - window];
+        return Generated >= window && _windowSum / window < min;
     }
 
     /// <summary>The finished trace (text detokenized, cut before a stop string).</summary>
@@ -126,7 +212,8 @@ internal sealed class TraceRow
             var cut = -1;
             foreach (var s in plan.Options.StopStrings)
             {
-                var at = text.IndexOf(s, StringComparison.Ordinal);
+                // Past injected text, as when matching: a stop string a tool wrote is not where the trace stopped.
+                var at = text.IndexOf(s, Math.Clamp(_stopFloor - s.Length + 1, 0, text.Length), StringComparison.Ordinal);
                 if (at >= 0 && (cut < 0 || at < cut)) cut = at;
             }
 
@@ -144,6 +231,8 @@ internal sealed class TraceRow
             FinishReason = reason,
             PromptTokens = plan.PromptTokens,
             DecodeSteps = Steps,
+            Injected = Generated < Count ? _injected!.AsSpan(0, Count).ToArray() : null,
+            ToolCalls = _injector?.ToolCalls is { Count: > 0 } calls ? [.. calls] : [],
             PrefillTime = plan.PrefillTime,
             DecodeTime = decode,
         };

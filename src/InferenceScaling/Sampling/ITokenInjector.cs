@@ -8,7 +8,8 @@ namespace InferenceScaling.Sampling;
 /// <remarks>
 /// Contract for decoders (<c>OnnxTraceGenerator</c>, the continuous-batching scheduler, remote generators):
 /// <list type="bullet">
-/// <item>After every token appended to the trace — sampled or injected — the decoder calls <see cref="OnToken"/>.</item>
+/// <item>After every token appended to the trace — sampled or injected — the decoder calls <see cref="OnToken"/>, except
+/// the token the trace ends on (a stop string, the new-token cap or the context).</item>
 /// <item>A non-empty result is fed to that row, one token per decode step (or as one chunk where the decoder can), in
 /// order, before sampling resumes; the tokens are appended to the trace and marked injected, so they count apart from
 /// generated tokens and never enter log-prob or confidence figures. Other rows' KV cache is never copied.</item>
@@ -26,4 +27,10 @@ public interface ITokenInjector
     /// <param name="tokenId">The token just appended.</param>
     /// <param name="injected">Whether that token was itself injected.</param>
     ReadOnlySpan<int> OnToken(int tokenId, bool injected);
+
+    /// <summary>
+    /// The tool calls made so far, in order, with <see cref="ToolCall.Position"/> counted in the trace's tokens; the
+    /// decoder copies them into <see cref="Trace.ToolCalls"/> when the trace ends. Default: none.
+    /// </summary>
+    IReadOnlyList<ToolCall> ToolCalls => [];
 }

@@ -12,15 +12,20 @@ public sealed record Trace
     /// <summary>The generated text (stop string and end-of-sequence token excluded).</summary>
     public required string Text { get; init; }
 
-    /// <summary>Generated token ids, in order (the end-of-sequence token, when written, excluded).</summary>
+    /// <summary>
+    /// The trace's token ids, in order (the end-of-sequence token, when written, excluded): generated tokens and, where a
+    /// tool wrote into the trace, its injected tokens (see <see cref="Injected"/>).
+    /// </summary>
     public required IReadOnlyList<int> TokenIds { get; init; }
 
-    /// <summary>Log-probability of each generated token (same length as <see cref="TokenIds"/>).</summary>
+    /// <summary>
+    /// Log-probability of each token (same length as <see cref="TokenIds"/>); 0 at injected tokens, which were not drawn.
+    /// </summary>
     public required IReadOnlyList<float> TokenLogProbs { get; init; }
 
     /// <summary>
     /// Per-token confidence (DeepConf): −mean of the top-k log-probabilities at that step. High means the model was sure.
-    /// Same length as <see cref="TokenIds"/>.
+    /// Same length as <see cref="TokenIds"/>; 0 at injected tokens, which <see cref="Voting.TraceConfidence"/> skips.
     /// </summary>
     public required IReadOnlyList<float> TokenConfidences { get; init; }
 
@@ -33,7 +38,9 @@ public sealed record Trace
     /// <summary>Prompt length in tokens (shared by every trace of the request, prefilled once).</summary>
     public required int PromptTokens { get; init; }
 
-    /// <summary>Tokens this trace cost in decode steps (generated tokens, plus the end-of-sequence token when written).</summary>
+    /// <summary>
+    /// Tokens this trace cost in decode steps (generated and injected tokens, plus the end-of-sequence token when written).
+    /// </summary>
     public required int DecodeSteps { get; init; }
 
     /// <summary>Time the request spent prefilling its prompt (shared by all its traces; zero when unknown).</summary>
@@ -42,20 +49,51 @@ public sealed record Trace
     /// <summary>Time from the start of decoding until this trace was final (zero when unknown).</summary>
     public TimeSpan DecodeTime { get; init; }
 
-    /// <summary>Number of generated tokens.</summary>
-    public int GeneratedTokens => TokenIds.Count;
+    /// <summary>
+    /// Which tokens a tool injected (same length as <see cref="TokenIds"/>, true at injected tokens), or null when none
+    /// was. Setting it also sets <see cref="InjectedTokens"/>.
+    /// </summary>
+    public IReadOnlyList<bool>? Injected
+    {
+        get => _injected;
+        init
+        {
+            _injected = value;
+            var count = 0;
+            if (value is not null)
+                for (var i = 0; i < value.Count; i++)
+                    if (value[i]) count++;
+            InjectedTokens = count;
+        }
+    }
 
-    /// <summary>Sum of <see cref="TokenLogProbs"/>.</summary>
+    /// <summary>Tool calls made while decoding, in order (empty when none).</summary>
+    public IReadOnlyList<ToolCall> ToolCalls { get; init; } = [];
+
+    /// <summary>Number of tokens a tool injected (counted apart from <see cref="GeneratedTokens"/>).</summary>
+    public int InjectedTokens { get; private init; }
+
+    /// <summary>Number of generated (sampled) tokens: <see cref="TokenIds"/> less the injected ones.</summary>
+    public int GeneratedTokens => TokenIds.Count - InjectedTokens;
+
+    /// <summary>Whether token <paramref name="position"/> was injected by a tool.</summary>
+    public bool IsInjected(int position) => _injected is { } mask && mask[position];
+
+    /// <summary>Sum of <see cref="TokenLogProbs"/> over generated tokens (injected tokens excluded).</summary>
     public double TotalLogProb
     {
         get
         {
             double sum = 0;
-            for (var i = 0; i < TokenLogProbs.Count; i++) sum += TokenLogProbs[i];
+            for (var i = 0; i < TokenLogProbs.Count; i++)
+                if (!IsInjected(i)) sum += TokenLogProbs[i];
             return sum;
         }
     }
 
-    /// <summary>Mean log-probability per generated token (0 for an empty trace).</summary>
-    public double MeanLogProb => TokenLogProbs.Count == 0 ? 0 : TotalLogProb / TokenLogProbs.Count;
+    /// <summary>Mean log-probability per generated token, injected tokens excluded (0 when none was generated).</summary>
+    public double MeanLogProb => GeneratedTokens <= 0 ? 0 : TotalLogProb / GeneratedTokens;
+
+    /// <summary>Backing field of <see cref="Injected"/>.</summary>
+    private readonly IReadOnlyList<bool>? _injected;
 }

@@ -336,7 +336,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
             {
                 if (free == 0) break;
                 if (job.IsAbandoned || job.Admitted + job.Grant >= job.Count || job.Active + job.Grant >= cap) continue;
-                var cost = job.Plan.PromptTokens + job.Plan.MaxTokens;
+                var cost = job.Plan.PromptTokens + job.Plan.MaxLength;
                 if (budget is { } b && rows > 0 && reserved + cost > b)
                 {
                     // Strict order at the budget: nobody overtakes the request that does not fit.
@@ -414,7 +414,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         {
             _rows[r] = plan.CreateRow(job.Request.FirstIndex + job.Admitted++);
             _rowJobs[r] = job;
-            _reservedKv += plan.PromptTokens + plan.MaxTokens;
+            _reservedKv += plan.PromptTokens + plan.MaxLength;
         }
 
         if (job.Active == 0) _active.Add(job);
@@ -458,7 +458,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
             if (_keep[r]) continue;
             anyLeft = true;
             job.Active--;
-            _reservedKv -= row.Plan.PromptTokens + row.Plan.MaxTokens;
+            _reservedKv -= row.Plan.PromptTokens + row.Plan.MaxLength;
         }
 
         if (anyLeft)

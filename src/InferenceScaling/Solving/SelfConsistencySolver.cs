@@ -159,6 +159,7 @@ public sealed class SelfConsistencySolver : ISolver
         {
             PromptTokens = (long)promptTokens * waves,
             GeneratedTokens = run.GeneratedTokens,
+            InjectedTokens = run.InjectedTokens,
             DecodeSteps = run.DecodeSteps,
             PrefillPasses = waves,
             Samples = run.Traces.Count,
@@ -235,6 +236,8 @@ public sealed class SelfConsistencySolver : ISolver
 
         public long GeneratedTokens { get; private set; }
 
+        public long InjectedTokens { get; private set; }
+
         public long DecodeSteps { get; private set; }
 
         public int Cancelled { get; private set; }
@@ -266,6 +269,7 @@ public sealed class SelfConsistencySolver : ISolver
             var afterDecision = Stop is StopReason.Decided or StopReason.Unanimous;
             Traces.Add(trace);
             GeneratedTokens += trace.GeneratedTokens;
+            InjectedTokens += trace.InjectedTokens;
             DecodeSteps += trace.DecodeSteps;
             var finished = trace.FinishReason is not (FinishReason.Cancelled or FinishReason.LowConfidence);
             if (trace.FinishReason == FinishReason.Cancelled) Cancelled++;
