@@ -60,10 +60,42 @@ public sealed class OnnxContinuationScorer : IContinuationScorer
 
         if (encoded.Length == 0) return Task.FromResult<IReadOnlyList<ContinuationScore>>([]);
         // The passes are synchronous native work: keep them off the caller's thread.
-        return Task.Run<IReadOnlyList<ContinuationScore>>(() => Score(encoded, cancellationToken), cancellationToken);
+        return Task.Run<IReadOnlyList<ContinuationScore>>(() => Score(encoded, 0, cancellationToken), cancellationToken);
     }
 
-    private ContinuationScore[] Score((int[] Ids, int PromptLength)[] encoded, CancellationToken cancellationToken)
+    /// <summary>
+    /// Scores token sequences as given (no tokenization): each token after the first <paramref name="promptTokens"/>
+    /// given all before it, with the <paramref name="topLogProbs"/> most likely tokens at each of those positions in
+    /// <see cref="ContinuationScore.TopLogProbs"/> (echo with log-probs on <c>/v1/completions</c>, log-likelihoods).
+    /// </summary>
+    /// <param name="sequences">Token ids; each at least <paramref name="promptTokens"/> + 1 long and within the context.</param>
+    /// <param name="promptTokens">Leading tokens that are context only (at least 1: the first token has no prediction).</param>
+    /// <param name="topLogProbs">Most likely tokens kept per position, 0 to 20.</param>
+    /// <param name="cancellationToken">Cancels the passes.</param>
+    /// <exception cref="ArgumentException">A sequence is too short, too long for the context, or holds an id outside the vocabulary.</exception>
+    public Task<IReadOnlyList<ContinuationScore>> ScoreTokensAsync(IReadOnlyList<int[]> sequences, int promptTokens = 1, int topLogProbs = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        ArgumentOutOfRangeException.ThrowIfLessThan(promptTokens, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(topLogProbs, TokenSampler.MaxTop);
+        ArgumentOutOfRangeException.ThrowIfNegative(topLogProbs);
+        var encoded = new (int[] Ids, int PromptLength)[sequences.Count];
+        var sig = _model.Signature;
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            var ids = sequences[i] ?? throw new ArgumentException($"Sequence {i} is null.", nameof(sequences));
+            if (ids.Length <= promptTokens) throw new ArgumentException($"Sequence {i} has {ids.Length} tokens; at least {promptTokens + 1} are needed.", nameof(sequences));
+            if (ids.Length > sig.ContextLength) throw new ArgumentException($"Sequence {i} has {ids.Length} tokens; the model's context is {sig.ContextLength}.", nameof(sequences));
+            foreach (var id in ids)
+                if ((uint)id >= (uint)sig.VocabularySize) throw new ArgumentException($"Sequence {i} holds token id {id}, outside the vocabulary of {sig.VocabularySize}.", nameof(sequences));
+            encoded[i] = (ids, promptTokens);
+        }
+
+        if (encoded.Length == 0) return Task.FromResult<IReadOnlyList<ContinuationScore>>([]);
+        return Task.Run<IReadOnlyList<ContinuationScore>>(() => Score(encoded, topLogProbs, cancellationToken), cancellationToken);
+    }
+
+    private ContinuationScore[] Score((int[] Ids, int PromptLength)[] encoded, int top, CancellationToken cancellationToken)
     {
         var results = new ContinuationScore[encoded.Length];
         // Similar lengths share a pass, so little of it is padding.
@@ -83,7 +115,7 @@ public sealed class OnnxContinuationScorer : IContinuationScorer
                 rows++;
             try
             {
-                Pass(encoded, order.AsSpan(start, rows), results, runOptions);
+                Pass(encoded, order.AsSpan(start, rows), results, top, runOptions);
             }
             catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
             {
@@ -96,7 +128,7 @@ public sealed class OnnxContinuationScorer : IContinuationScorer
         return results;
     }
 
-    private void Pass((int[] Ids, int PromptLength)[] encoded, ReadOnlySpan<int> rows, ContinuationScore[] results, RunOptions runOptions)
+    private void Pass((int[] Ids, int PromptLength)[] encoded, ReadOnlySpan<int> rows, ContinuationScore[] results, int top, RunOptions runOptions)
     {
         var sig = _model.Signature;
         var n = rows.Length;
@@ -151,6 +183,7 @@ public sealed class OnnxContinuationScorer : IContinuationScorer
             {
                 var (row, promptLength) = encoded[rows[r]];
                 var lps = new float[row.Length - promptLength];
+                var tops = top > 0 ? new TokenLogProb[row.Length - promptLength][] : null;
                 var greedy = true;
                 for (var t = promptLength; t < row.Length; t++)
                 {
@@ -159,15 +192,43 @@ public sealed class OnnxContinuationScorer : IContinuationScorer
                     var logZ = TokenSampler.LogPartition(at, out _, out var argmax);
                     lps[t - promptLength] = at[row[t]] - logZ;
                     greedy &= row[t] == argmax;
+                    if (tops is not null) tops[t - promptLength] = Top(at, logZ, top);
                 }
 
-                results[rows[r]] = new ContinuationScore { TokenLogProbs = lps, IsGreedy = greedy, PromptTokens = promptLength };
+                results[rows[r]] = new ContinuationScore { TokenLogProbs = lps, IsGreedy = greedy, PromptTokens = promptLength, TopLogProbs = tops };
             }
         }
         finally
         {
             foreach (var v in values) v.Dispose();
         }
+    }
+
+    /// <summary>The <paramref name="k"/> most likely tokens of one position, most likely first (first index on ties).</summary>
+    private static TokenLogProb[] Top(ReadOnlySpan<float> logits, float logZ, int k)
+    {
+        var ids = new int[k];
+        var values = new float[k];
+        var filled = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            var l = logits[i];
+            if (filled == k && l <= values[k - 1]) continue;
+            var j = filled < k ? filled++ : k - 1;
+            while (j > 0 && values[j - 1] < l)
+            {
+                values[j] = values[j - 1];
+                ids[j] = ids[j - 1];
+                j--;
+            }
+
+            values[j] = l;
+            ids[j] = i;
+        }
+
+        var result = new TokenLogProb[filled];
+        for (var i = 0; i < filled; i++) result[i] = new TokenLogProb(ids[i], values[i] - logZ);
+        return result;
     }
 
 }

@@ -12,6 +12,12 @@ public sealed record ContinuationScore
     /// </summary>
     public required bool IsGreedy { get; init; }
 
+    /// <summary>
+    /// The most likely tokens at each continuation position (most likely first), when the scorer was asked for them
+    /// (<c>OnnxContinuationScorer.ScoreTokensAsync</c>); else null.
+    /// </summary>
+    public IReadOnlyList<TokenLogProb[]>? TopLogProbs { get; init; }
+
     /// <summary>Tokens of the prompt.</summary>
     public required int PromptTokens { get; init; }
 
