@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using InferenceScaling.Tools;
 
 namespace InferenceScaling.Prompts;
 
@@ -73,6 +74,12 @@ public sealed class PromptSet
     /// <c>{value}</c> placeholder, e.g. arith's <c>{value}.</c>); null when there is no calc prompt.
     /// </summary>
     public string? CalcResultTemplate { get; private init; }
+
+    /// <summary>
+    /// The tools the set declares (<c>tools</c> in <c>prompt-set.json</c>), by name (e.g. <c>calc</c>); empty when none.
+    /// Each says how a call looks in this format and how the answer is written back (<see cref="ToolTrigger"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, ToolTrigger> Tools { get; private init; } = new Dictionary<string, ToolTrigger>();
 
     /// <summary>True when the set can check a solution step by step: a calc prompt and a step pattern with named groups.</summary>
     public bool HasStepChecks => CalcTemplate is not null && CalcResultTemplate is not null && StepPattern is not null;
@@ -168,12 +175,20 @@ public sealed class PromptSet
                     throw new InvalidDataException($"{path}: step_pattern must name the groups left, op, right and result for calc_prompt (no '{group}' group).");
         }
 
+        var tools = new Dictionary<string, ToolTrigger>(StringComparer.Ordinal);
+        if (root.TryGetProperty("tools", out var toolsElement))
+        {
+            if (toolsElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}: tools must be an object (name → tool).");
+            foreach (var t in toolsElement.EnumerateObject()) tools[t.Name] = ToolTrigger.FromJson(t.Name, t.Value, path);
+        }
+
         return new PromptSet(name, Template("solve"), Template("critique"), Template("revise"), Field("verdict_correct"), wrong, stop, Path.GetFullPath(folder))
         {
             StepJudgements = hasOk ? (Field("step_ok"), Field("step_wrong")) : null,
             StepPattern = stepPattern,
             CalcTemplate = hasCalc ? Field("calc_prompt") : null,
             CalcResultTemplate = hasCalc ? Field("calc_result") : null,
+            Tools = tools,
         };
     }
 
