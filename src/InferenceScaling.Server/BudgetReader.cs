@@ -3,68 +3,59 @@ using System.Text.Json;
 namespace InferenceScaling.Server;
 
 /// <summary>
-/// Reads the <c>budget</c> field: a preset or <see cref="Budget.Parse"/> text (<c>"balanced"</c>,
-/// <c>"samples=8,deadline=2s"</c>), a knob number in [0, 1], or an object
-/// <c>{ samples, tokens, deadline_ms, confidence, checks, rounds }</c> whose fields override <see cref="Budget.Balanced"/>
-/// (<c>checks</c>: verification checks of the candidate answers; <c>rounds</c>: refinement rounds).
+/// Reads the <c>budget</c> field through <see cref="BudgetGrammar"/>, within <see cref="ServerOptions.BudgetLimits"/>:
+/// a preset or budget text (<c>"balanced"</c>, <c>"samples=8,deadline=2s"</c>), a knob number in [0, 1], or an
+/// object whose fields are the grammar's settings (<c>{ "samples": 8, "deadline_ms": 2000, "confidence": null }</c>,
+/// null meaning <c>none</c>) applied over <see cref="Budget.Balanced"/>. Text and object take the same keys and caps.
 /// </summary>
 internal static class BudgetReader
 {
     public static Budget Read(JsonElement? value, ServerOptions options, string param = "budget")
     {
-        if (value is not { } v) return options.DefaultBudget;
+        if (value is not { } v || v.ValueKind == JsonValueKind.Null) return options.DefaultBudget;
+        var limits = options.BudgetLimits;
         Budget budget;
         switch (v.ValueKind)
         {
             case JsonValueKind.String:
-                try
-                {
-                    budget = Budget.Parse(v.GetString()!);
-                }
-                catch (FormatException ex)
-                {
-                    throw ApiException.BadRequest(ex.Message, param, "invalid_budget");
-                }
-
-                break;
+                if (!BudgetGrammar.TryParse(RequestBody.GetString(v, param), limits, out budget, out var error))
+                    throw ApiException.BadRequest(error, param, "invalid_budget");
+                return budget;
             case JsonValueKind.Number:
-                if (!v.TryGetDouble(out var knob) || knob is < 0 or > 1)
+                if (!v.TryGetDouble(out var knob) || !(knob is >= 0 and <= 1))
                     throw ApiException.BadRequest($"A numeric '{param}' is a knob in [0, 1]; got {v.GetRawText()}.", param, "invalid_budget");
                 budget = Budget.FromKnob(knob);
                 break;
             case JsonValueKind.Object:
-                budget = FromObject(v, options, param);
+                budget = Budget.Balanced;
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var p in v.EnumerateObject())
+                {
+                    var at = $"{param}.{p.Name}";
+                    if (!seen.Add(p.Name)) throw ApiException.BadRequest($"'{at}' appears more than once.", at, "duplicate_field");
+                    var text = p.Value.ValueKind switch
+                    {
+                        JsonValueKind.Null => null,
+                        JsonValueKind.Number => p.Value.GetRawText(),
+                        JsonValueKind.String => RequestBody.GetString(p.Value, at),
+                        _ => throw RequestBody.WrongType(at, "a number, a string or null", p.Value),
+                    };
+                    if (!IsKey(p.Name))
+                        throw ApiException.BadRequest($"Unknown field '{at}'. Known fields: {string.Join(", ", BudgetGrammar.Keys)}.", at, "unknown_field");
+                    if (!BudgetGrammar.TrySet(ref budget, p.Name, text, limits, out var why))
+                        throw ApiException.BadRequest($"'{at}': {why}", at);
+                }
+
                 break;
             default:
-                throw JsonRequest.WrongType(param, "a preset name, a knob number or an object", v);
+                throw RequestBody.WrongType(param, "a preset name, a knob number or an object", v);
         }
 
-        if (budget.MaxSamples > options.MaxSamplesPerRequest)
-            throw ApiException.BadRequest($"The budget asks for {budget.MaxSamples} samples; this server allows at most {options.MaxSamplesPerRequest}.", $"{param}.samples", "invalid_budget");
-        try
-        {
-            return budget.Validate();
-        }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            throw ApiException.BadRequest(ex.Message, param, "invalid_budget");
-        }
+        if (!BudgetGrammar.TryValidate(budget, limits, out var key, out var invalid))
+            throw ApiException.BadRequest(invalid, key is null ? param : $"{param}.{key}", "invalid_budget");
+        return budget;
     }
 
-    private static Budget FromObject(JsonElement v, ServerOptions options, string param)
-    {
-        JsonRequest.RejectUnknown(v, param, "samples", "tokens", "deadline_ms", "confidence", "checks", "rounds");
-        var b = Budget.Balanced;
-        if (JsonRequest.Integer(v, "samples", $"{param}.samples", 1, options.MaxSamplesPerRequest) is { } samples)
-            b = b with { MaxSamples = (int)samples, WaveSize = Math.Min(b.WaveSize, (int)samples) };
-        if (JsonRequest.Integer(v, "tokens", $"{param}.tokens", 1, int.MaxValue) is { } tokens) b = b with { MaxGeneratedTokens = (int)tokens };
-        if (JsonRequest.Number(v, "deadline_ms", $"{param}.deadline_ms", 0, TimeSpan.FromHours(1).TotalMilliseconds, minExclusive: true) is { } ms)
-            b = b with { Deadline = TimeSpan.FromMilliseconds(ms) };
-        // An explicit null turns early stopping off (draw every sample).
-        if (v.TryGetProperty("confidence", out var c) && c.ValueKind == JsonValueKind.Null) b = b with { TargetConfidence = null };
-        else if (JsonRequest.Number(v, "confidence", $"{param}.confidence", 0, 1, minExclusive: true) is { } confidence) b = b with { TargetConfidence = confidence };
-        if (JsonRequest.Integer(v, "checks", $"{param}.checks", 0, 64) is { } checks) b = b with { MaxVerifications = (int)checks };
-        if (JsonRequest.Integer(v, "rounds", $"{param}.rounds", 0, 8) is { } rounds) b = b with { MaxRefinementRounds = (int)rounds };
-        return b;
-    }
+    /// <summary>Object keys are exact (JSON is case-sensitive); the grammar also reads <c>verifications</c>.</summary>
+    private static bool IsKey(string name) => name == "verifications" || BudgetGrammar.Keys.Contains(name, StringComparer.Ordinal);
 }

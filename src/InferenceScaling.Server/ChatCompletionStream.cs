@@ -16,22 +16,21 @@ internal sealed class ChatCompletionStream(EventStream events, string id, long c
     {
         for (var index = 0; index < choices; index++)
         {
-            var choice = new { index, delta = new { role = "assistant", content = "" }, logprobs = (object?)null, finish_reason = (string?)null };
-            await events.WriteDataAsync(Chunk(choice), cancellationToken).ConfigureAwait(false);
+            var choice = new ChunkChoiceBody { Index = index, Delta = new DeltaBody { Role = "assistant", Content = "" }, Logprobs = null, FinishReason = null };
+            await events.WriteDataAsync(Chunk(choice, null, null), cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>
-    /// Writes a choice's whole text as one content chunk, then its finish chunk; <paramref name="extra"/> fields
-    /// (e.g. <c>self_consistency</c>) go on the finish chunk, next to <c>choices</c>.
+    /// Writes a choice's whole text as one content chunk, then its finish chunk; <paramref name="selfConsistency"/>
+    /// (the vote) goes on the finish chunk, next to <c>choices</c>.
     /// </summary>
-    public async Task WriteChoiceAsync(int index, string content, object? logprobs, string finishReason, IReadOnlyDictionary<string, object?>? extra, CancellationToken cancellationToken)
+    public async Task WriteChoiceAsync(int index, string content, LogProbsBody? logprobs, string finishReason, SolutionBody? selfConsistency, CancellationToken cancellationToken)
     {
-        await events.WriteDataAsync(Chunk(new { index, delta = new { content }, logprobs, finish_reason = (string?)null }), cancellationToken).ConfigureAwait(false);
-        var finish = Chunk(new { index, delta = new { }, logprobs = (object?)null, finish_reason = finishReason });
-        if (extra is not null)
-            foreach (var (name, value) in extra) finish[name] = value;
-        await events.WriteDataAsync(finish, cancellationToken).ConfigureAwait(false);
+        var text = new ChunkChoiceBody { Index = index, Delta = new DeltaBody { Content = content }, Logprobs = logprobs, FinishReason = null };
+        await events.WriteDataAsync(Chunk(text, null, null), cancellationToken).ConfigureAwait(false);
+        var finish = new ChunkChoiceBody { Index = index, Delta = new DeltaBody(), Logprobs = null, FinishReason = finishReason };
+        await events.WriteDataAsync(Chunk(finish, null, selfConsistency), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes a <c>: progress traces=N generated_tokens=T</c> comment.</summary>
@@ -39,30 +38,18 @@ internal sealed class ChatCompletionStream(EventStream events, string id, long c
         events.WriteCommentAsync($"progress traces={progress.Traces} generated_tokens={progress.GeneratedTokens}", cancellationToken);
 
     /// <summary>Writes the usage chunk (when asked for) and <c>data: [DONE]</c>.</summary>
-    public async Task EndAsync(object usage, CancellationToken cancellationToken)
+    public async Task EndAsync(ChatUsageBody usage, CancellationToken cancellationToken)
     {
-        if (includeUsage)
-        {
-            var last = Chunk(null);
-            last["usage"] = usage;
-            await events.WriteDataAsync(last, cancellationToken).ConfigureAwait(false);
-        }
-
+        if (includeUsage) await events.WriteDataAsync(Chunk(null, usage, null), cancellationToken).ConfigureAwait(false);
         await events.WriteDoneAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A chunk with one choice (none for null), as an ordered map so <c>usage</c> appears only when asked for.</summary>
-    private Dictionary<string, object?> Chunk(object? choice)
+    /// <summary>A chunk with one choice (none for null); <c>usage</c> appears only when asked for.</summary>
+    private ChatChunkBody Chunk(ChunkChoiceBody? choice, ChatUsageBody? usage, SolutionBody? selfConsistency)
     {
-        var chunk = new Dictionary<string, object?>
-        {
-            ["id"] = id,
-            ["object"] = "chat.completion.chunk",
-            ["created"] = created,
-            ["model"] = model,
-            ["choices"] = choice is null ? Array.Empty<object>() : new[] { choice },
-        };
-        if (includeUsage) chunk["usage"] = null;
-        return chunk;
+        IReadOnlyList<ChunkChoiceBody> choices = choice is null ? [] : [choice];
+        return includeUsage
+            ? new ChatChunkWithUsageBody { Id = id, Created = created, Model = model, Choices = choices, Usage = usage, SelfConsistency = selfConsistency }
+            : new ChatChunkBody { Id = id, Created = created, Model = model, Choices = choices, SelfConsistency = selfConsistency };
     }
 }

@@ -24,125 +24,155 @@ namespace InferenceScaling.Server;
 /// </remarks>
 internal static class ChatCompletionsEndpoint
 {
-    /// <summary>Fields read; <c>user</c>, <c>store</c>, <c>metadata</c> are accepted and ignored.</summary>
-    private static readonly string[] Known =
-    [
-        "model", "messages", "temperature", "top_p", "max_tokens", "max_completion_tokens", "seed", "n", "logprobs",
-        "top_logprobs", "stop", "stream", "stream_options", "budget", "user", "store", "metadata", "frequency_penalty",
-        "presence_penalty",
-    ];
+    /// <summary>What each field must be, for the errors of a body the deserializer refuses.</summary>
+    public static IReadOnlyDictionary<string, string> Expected { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["model"] = "a string",
+        ["messages"] = "an array of messages",
+        ["messages[]"] = "a message object",
+        ["messages[].role"] = "a string",
+        ["messages[].name"] = "a string",
+        ["temperature"] = "a number",
+        ["top_p"] = "a number",
+        ["max_tokens"] = "a whole number",
+        ["max_completion_tokens"] = "a whole number",
+        ["seed"] = "a whole number in [-9223372036854775808, 9223372036854775807]",
+        ["n"] = "a whole number",
+        ["logprobs"] = "true or false",
+        ["top_logprobs"] = "a whole number",
+        ["stream"] = "true or false",
+        ["stream_options"] = "an object",
+        ["stream_options.include_usage"] = "true or false",
+        ["stream_options.include_obfuscation"] = "true or false",
+        ["truncate"] = "true or false",
+        ["user"] = "a string",
+        ["store"] = "true or false",
+        ["frequency_penalty"] = "a number",
+        ["presence_penalty"] = "a number",
+    };
 
     /// <summary>Roles a message may have.</summary>
     private static readonly string[] Roles = ["system", "developer", "user", "assistant", "tool"];
 
-    public static async Task<IResult> HandleAsync(JsonElement body, ServerState state, CancellationToken cancellationToken)
+    public static async Task<IResult> HandleAsync(ChatCompletionRequest body, ServerState state, CancellationToken cancellationToken)
     {
-        JsonRequest.RejectUnknown(body, null, Known);
         var options = state.Options;
-        JsonRequest.String(body, "model", "model");
-        var stream = JsonRequest.Bool(body, "stream", "stream") ?? false;
+        var stream = body.Stream ?? false;
         var includeUsage = IncludeUsage(body, stream);
-        foreach (var penalty in (string[])["frequency_penalty", "presence_penalty"])
-            if (JsonRequest.Number(body, penalty, penalty, -2, 2) is { } p && p != 0)
-                throw ApiException.BadRequest($"'{penalty}' is not supported (only 0).", penalty, "unsupported_value");
+        if (Field.Number(body.FrequencyPenalty, "frequency_penalty", -2, 2) is { } fp && fp != 0)
+            throw ApiException.BadRequest("'frequency_penalty' is not supported (only 0).", "frequency_penalty", "unsupported_value");
+        if (Field.Number(body.PresencePenalty, "presence_penalty", -2, 2) is { } pp && pp != 0)
+            throw ApiException.BadRequest("'presence_penalty' is not supported (only 0).", "presence_penalty", "unsupported_value");
 
-        var question = SolveEndpoint.ReadQuestion(LastUserText(body), state, "messages");
-        var temperature = JsonRequest.Number(body, "temperature", "temperature", 0, 2);
-        var topP = JsonRequest.Number(body, "top_p", "top_p", 0, 1, minExclusive: true);
-        var maxTokens = JsonRequest.Integer(body, "max_completion_tokens", "max_completion_tokens", 1, options.MaxTokensPerTrace)
-            ?? JsonRequest.Integer(body, "max_tokens", "max_tokens", 1, options.MaxTokensPerTrace);
-        var seed = JsonRequest.Integer(body, "seed", "seed", long.MinValue, long.MaxValue);
-        var n = JsonRequest.Integer(body, "n", "n", 1, options.MaxSamplesPerRequest) ?? 1;
-        var logprobs = JsonRequest.Bool(body, "logprobs", "logprobs") ?? false;
-        var topLogprobs = JsonRequest.Integer(body, "top_logprobs", "top_logprobs", 0, 20);
+        var question = SolveEndpoint.ReadQuestion(LastUserText(body.Messages), state, "messages");
+        var temperature = Field.Number(body.Temperature, "temperature", 0, 2);
+        var topP = Field.Number(body.TopP, "top_p", 0, 1, minExclusive: true);
+        var maxTokensParam = body.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
+        var maxTokens = Field.Integer(body.MaxCompletionTokens ?? body.MaxTokens, maxTokensParam, 1, options.MaxTokensPerTrace);
+        var seed = body.Seed ?? ServerState.FreshSeed();
+        var n = (int)(Field.Integer(body.N, "n", 1, options.MaxSamplesPerRequest) ?? 1);
+        var logprobs = body.Logprobs ?? false;
+        var topLogprobs = Field.Integer(body.TopLogprobs, "top_logprobs", 0, 20);
         if (topLogprobs is > 0 && !logprobs) throw ApiException.BadRequest("'top_logprobs' needs 'logprobs': true.", "top_logprobs");
-        var stops = Stops(body);
-        var budgetField = JsonRequest.Get(body, "budget");
-        if (budgetField is not null && n != 1) throw ApiException.BadRequest("'n' must be 1 when 'budget' is set: the response is the vote's winning trace.", "n");
+        var stops = Stops(body.Stop);
+        var budgeted = body.Budget is { ValueKind: not JsonValueKind.Null };
+        if (budgeted && n != 1) throw ApiException.BadRequest("'n' must be 1 when 'budget' is set: the response is the vote's winning trace.", "n");
 
         var prompt = state.FormatQuestion(question);
-        SolveEndpoint.EnsureFits(state, prompt, "messages");
+        var tokens = state.FitTokens(prompt, "messages", (int?)maxTokens, maxTokensParam, body.Truncate ?? false);
+        if (!budgeted && (long)n * tokens > options.MaxTokensPerRequest)
+            throw ApiException.BadRequest($"'n' × '{maxTokensParam}' is {(long)n * tokens} tokens; this server allows at most {options.MaxTokensPerRequest} per request.", maxTokensParam);
         var defaults = state.DefaultSampling;
         var sampling = defaults with
         {
             Temperature = temperature is { } t ? (float)t : defaults.Temperature,
             TopP = topP is { } tp ? (float)tp : 1f,
-            MaxTokens = (int)(maxTokens ?? options.DefaultMaxTokens),
-            Seed = seed is { } s ? unchecked((ulong)s) : 0,
+            MaxTokens = tokens,
+            Seed = unchecked((ulong)seed),
             StopStrings = [.. state.StopStrings, .. stops],
             TopLogProbs = logprobs ? (int)(topLogprobs ?? 0) : 0,
         };
-        var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
-        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        ValidateSampling(sampling, maxTokensParam);
+        var reply = new Reply("chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), state.ModelId, seed, logprobs);
 
-        if (budgetField is not null)
+        if (budgeted)
         {
-            var budget = BudgetReader.Read(budgetField, options);
+            var budget = state.Ceil(BudgetReader.Read(body.Budget, options));
             if (stream)
             {
                 return new EventStreamResult((events, ct) => StreamVoteAsync(
-                    new ChatCompletionStream(events, id, created, state.ModelId, includeUsage), state, question, budget, sampling, logprobs, ct));
+                    new ChatCompletionStream(events, reply.Id, reply.Created, reply.Model, includeUsage), state, question, budget, sampling, reply, ct));
             }
 
             var solution = await state.Solver(sampling).SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
-            return Results.Json(new
+            return state.Json(new ChatCompletionBody
             {
-                id,
-                @object = "chat.completion",
-                created,
-                model = state.ModelId,
-                choices = new[] { Choice(0, MessageOf(solution, logprobs, state)) },
-                usage = Usage(solution.Usage.PromptTokens, solution.Usage.GeneratedTokens),
-                self_consistency = SelfConsistency(solution, budget),
+                Id = reply.Id,
+                Created = reply.Created,
+                Model = reply.Model,
+                Seed = seed,
+                Choices = [Choice(0, MessageOf(solution, reply, state))],
+                Usage = Usage(solution.Usage.PromptTokens, solution.Usage.GeneratedTokens),
+                SelfConsistency = SolutionBody.From(solution, budget, traces: false),
             });
         }
 
-        var request = new TraceRequest { Prompt = prompt, Count = (int)n, Sampling = sampling };
+        var control = new TraceControl();
+        var request = new TraceRequest { Prompt = prompt, Count = n, Sampling = sampling, Control = control };
         if (stream)
         {
             return new EventStreamResult((events, ct) => StreamTracesAsync(
-                new ChatCompletionStream(events, id, created, state.ModelId, includeUsage), state, request, logprobs, ct));
+                new ChatCompletionStream(events, reply.Id, reply.Created, reply.Model, includeUsage), state, request, reply, ct));
         }
 
-        var traces = new List<Trace>((int)n);
-        await foreach (var trace in state.Scheduler.GenerateAsync(request, cancellationToken).ConfigureAwait(false)) traces.Add(trace);
+        var traces = new List<Trace>(n);
+        // The wall-time ceiling cuts the traces where they are (per-trace cancellation), so what was decoded is kept.
+        using (state.CutAtCeiling(control))
+        {
+            await foreach (var trace in state.Generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false)) traces.Add(trace);
+        }
+
         traces.Sort((a, b) => a.Index.CompareTo(b.Index));
         var promptTokens = traces.Count > 0 ? traces[0].PromptTokens : 0;
         long completion = 0;
         foreach (var trace in traces) completion += trace.GeneratedTokens;
-        return Results.Json(new
+        return state.Json(new ChatCompletionBody
         {
-            id,
-            @object = "chat.completion",
-            created,
-            model = state.ModelId,
-            choices = traces.Select((trace, i) => Choice(i, MessageOf(trace, logprobs, state))).ToArray(),
-            usage = Usage(promptTokens, completion),
+            Id = reply.Id,
+            Created = reply.Created,
+            Model = reply.Model,
+            Seed = seed,
+            Choices = [.. traces.Select((trace, i) => Choice(i, MessageOf(trace, reply, state)))],
+            Usage = Usage(promptTokens, completion),
+            StopReason = traces.Exists(t => t.FinishReason == FinishReason.Cancelled) ? SolutionBody.Name(StopReason.Deadline) : null,
         });
     }
 
     /// <summary>Streams <c>n</c> sampled traces: each choice's text goes out as soon as its trace is final.</summary>
-    private static async Task StreamTracesAsync(ChatCompletionStream stream, ServerState state, TraceRequest request, bool logprobs, CancellationToken cancellationToken)
+    private static async Task StreamTracesAsync(ChatCompletionStream stream, ServerState state, TraceRequest request, Reply reply, CancellationToken cancellationToken)
     {
         await stream.WriteRolesAsync(request.Count, cancellationToken).ConfigureAwait(false);
         long promptTokens = 0, completion = 0;
-        await foreach (var trace in state.Scheduler.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
+        using (state.CutAtCeiling(request.Control!))
         {
-            promptTokens = trace.PromptTokens;
-            completion += trace.GeneratedTokens;
-            var message = MessageOf(trace, logprobs, state);
-            // Row indices start at 0 (FirstIndex is 0), so a trace's index is its choice's.
-            await stream.WriteChoiceAsync(trace.Index, message.Content, message.LogProbs, message.FinishReason, null, cancellationToken).ConfigureAwait(false);
+            await foreach (var trace in state.Generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
+            {
+                promptTokens = trace.PromptTokens;
+                completion += trace.GeneratedTokens;
+                var message = MessageOf(trace, reply, state);
+                // Row indices start at 0 (FirstIndex is 0), so a trace's index is its choice's.
+                await stream.WriteChoiceAsync(trace.Index, message.Content, message.LogProbs, message.FinishReason, null, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         await stream.EndAsync(Usage(promptTokens, completion), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Streams a self-consistency answer: progress comments while the vote runs, then the winning trace.</summary>
-    private static async Task StreamVoteAsync(ChatCompletionStream stream, ServerState state, string question, Budget budget, SamplingOptions sampling, bool logprobs, CancellationToken cancellationToken)
+    private static async Task StreamVoteAsync(ChatCompletionStream stream, ServerState state, string question, Budget budget, SamplingOptions sampling, Reply reply, CancellationToken cancellationToken)
     {
         await stream.WriteRolesAsync(1, cancellationToken).ConfigureAwait(false);
-        var progress = new TraceProgress(state.Scheduler);
+        var progress = new TraceProgress(state.Generator);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var solving = SolveAsync(stop.Token);
         try
@@ -160,9 +190,8 @@ internal static class ChatCompletionsEndpoint
         }
 
         var solution = await solving.ConfigureAwait(false);
-        var message = MessageOf(solution, logprobs, state);
-        var extra = new Dictionary<string, object?> { ["self_consistency"] = SelfConsistency(solution, budget) };
-        await stream.WriteChoiceAsync(0, message.Content, message.LogProbs, message.FinishReason, extra, cancellationToken).ConfigureAwait(false);
+        var message = MessageOf(solution, reply, state);
+        await stream.WriteChoiceAsync(0, message.Content, message.LogProbs, message.FinishReason, SolutionBody.From(solution, budget, traces: false), cancellationToken).ConfigureAwait(false);
         await stream.EndAsync(Usage(solution.Usage.PromptTokens, solution.Usage.GeneratedTokens), cancellationToken).ConfigureAwait(false);
 
         async Task<Solution> SolveAsync(CancellationToken token)
@@ -178,81 +207,89 @@ internal static class ChatCompletionsEndpoint
         }
     }
 
+    /// <summary>The sampler's own checks (a <c>top_p</c> that rounds to 0 as a float), answered naming the request field.</summary>
+    private static void ValidateSampling(SamplingOptions sampling, string maxTokensParam)
+    {
+        try
+        {
+            sampling.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            var param = ex.ParamName switch
+            {
+                nameof(SamplingOptions.Temperature) => "temperature",
+                nameof(SamplingOptions.TopP) => "top_p",
+                nameof(SamplingOptions.MaxTokens) => maxTokensParam,
+                nameof(SamplingOptions.TopLogProbs) => "top_logprobs",
+                nameof(SamplingOptions.StopStrings) => "stop",
+                _ => null,
+            };
+            throw ApiException.BadRequest(param is null ? "The sampling settings are out of range." : $"'{param}' is out of the range the sampler takes.", param);
+        }
+    }
+
     /// <summary>
     /// Reads <c>stream_options</c>, allowed only with <c>"stream": true</c> (as OpenAI does): <c>include_usage</c>, and
     /// <c>include_obfuscation</c>, accepted and ignored (no padding field is added).
     /// </summary>
-    private static bool IncludeUsage(JsonElement body, bool stream)
+    private static bool IncludeUsage(ChatCompletionRequest body, bool stream)
     {
-        if (JsonRequest.Get(body, "stream_options") is not { } streamOptions) return false;
+        if (body.StreamOptions is not { } streamOptions) return false;
         if (!stream) throw ApiException.BadRequest("'stream_options' is only allowed when 'stream' is true.", "stream_options");
-        if (streamOptions.ValueKind != JsonValueKind.Object) throw JsonRequest.WrongType("stream_options", "an object", streamOptions);
-        JsonRequest.RejectUnknown(streamOptions, "stream_options", "include_usage", "include_obfuscation");
-        JsonRequest.Bool(streamOptions, "include_obfuscation", "stream_options.include_obfuscation");
-        return JsonRequest.Bool(streamOptions, "include_usage", "stream_options.include_usage") ?? false;
+        return streamOptions.IncludeUsage ?? false;
     }
 
-    /// <summary>The vote behind a budgeted completion (the extra <c>self_consistency</c> field).</summary>
-    private static object SelfConsistency(Solution solution, Budget budget) => new
+    private static ChatUsageBody Usage(long promptTokens, long completionTokens) => new() { PromptTokens = promptTokens, CompletionTokens = completionTokens };
+
+    private static ChatChoiceBody Choice(int index, Message message) => new()
     {
-        answer = solution.Answer,
-        vote_share = solution.VoteShare,
-        confidence = solution.Confidence,
-        distribution = SolveEndpoint.Distribution(solution),
-        stop_reason = SolveEndpoint.StopReasonName(solution.StopReason),
-        deadline_reached = solution.IsDeadlineLimited,
-        traces_drawn = solution.TracesDrawn,
-        forward_passes = solution.Usage.ForwardPasses,
-        budget = budget.ToString(),
+        Index = index,
+        Message = new AssistantMessageBody { Content = message.Content },
+        Logprobs = message.LogProbs,
+        FinishReason = message.FinishReason,
     };
 
-    private static object Usage(long promptTokens, long completionTokens) =>
-        new { prompt_tokens = promptTokens, completion_tokens = completionTokens, total_tokens = promptTokens + completionTokens };
-
-    private static object Choice(int index, Message message) => new
-    {
-        index,
-        message = new { role = "assistant", content = message.Content },
-        logprobs = message.LogProbs,
-        finish_reason = message.FinishReason,
-    };
-
-    private static Message MessageOf(Trace trace, bool logprobs, ServerState state) =>
-        new(trace.Text, trace.FinishReason == FinishReason.Length ? "length" : "stop", logprobs ? LogProbs(trace, state) : null);
+    /// <summary>A trace's message; a trace cut by the wall-time ceiling finishes with <c>length</c>, as one cut by its token limit does.</summary>
+    private static Message MessageOf(Trace trace, Reply reply, ServerState state) =>
+        new(trace.Text, trace.FinishReason is FinishReason.Length or FinishReason.Cancelled ? "length" : "stop", reply.LogProbs ? LogProbs(trace, state) : null);
 
     /// <summary>The winning trace's message, or the bare answer when no trace stands for it.</summary>
-    private static Message MessageOf(Solution solution, bool logprobs, ServerState state) =>
-        solution.WinningTrace is { } winner ? MessageOf(winner, logprobs, state) : new(solution.Answer ?? "", "stop", null);
+    private static Message MessageOf(Solution solution, Reply reply, ServerState state) =>
+        solution.WinningTrace is { } winner ? MessageOf(winner, reply, state) : new(solution.Answer ?? "", "stop", null);
+
+    /// <summary>What every chunk or body of one completion shares.</summary>
+    private sealed record Reply(string Id, long Created, string Model, long Seed, bool LogProbs);
 
     /// <summary>One choice's assistant message: what the non-streamed response holds and the streamed deltas add up to.</summary>
-    private readonly record struct Message(string Content, string FinishReason, object? LogProbs);
+    internal readonly record struct Message(string Content, string FinishReason, LogProbsBody? LogProbs);
 
     /// <summary>OpenAI's <c>logprobs.content</c>: one entry per generated token, with its top alternatives.</summary>
-    private static object LogProbs(Trace trace, ServerState state)
+    private static LogProbsBody LogProbs(Trace trace, ServerState state)
     {
         var tokenizer = state.Model.Tokenizer;
-        var content = new object[trace.TokenIds.Count];
+        var content = new TokenLogProbBody[trace.TokenIds.Count];
         for (var i = 0; i < content.Length; i++)
         {
             var text = tokenizer.Decode([trace.TokenIds[i]]);
             var top = trace.TopLogProbs is { } tops && i < tops.Count ? tops[i] : [];
-            content[i] = new
+            content[i] = new TokenLogProbBody
             {
-                token = text,
-                logprob = trace.TokenLogProbs[i],
-                bytes = Bytes(text),
-                top_logprobs = top.Select(c =>
+                Token = text,
+                Logprob = trace.TokenLogProbs[i],
+                Bytes = Bytes(text),
+                TopLogprobs = [.. top.Select(c =>
                 {
                     var alt = tokenizer.Decode([c.TokenId]);
-                    return new { token = alt, logprob = c.LogProb, bytes = Bytes(alt) };
-                }).ToArray(),
+                    return new TopLogProbBody { Token = alt, Logprob = c.LogProb, Bytes = Bytes(alt) };
+                })],
             };
         }
 
-        return new { content };
+        return new LogProbsBody { Content = content };
     }
 
-    /// <summary>UTF-8 bytes as numbers (OpenAI's format; a byte[] would serialize as base64).</summary>
+    /// <summary>UTF-8 bytes as numbers.</summary>
     private static int[] Bytes(string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
@@ -261,21 +298,18 @@ internal static class ChatCompletionsEndpoint
         return result;
     }
 
-    private static string? LastUserText(JsonElement body)
+    private static string? LastUserText(IReadOnlyList<ChatMessageBody?>? messages)
     {
-        if (JsonRequest.Get(body, "messages") is not { } messages) throw ApiException.BadRequest("'messages' is required.", "messages", "missing_field");
-        if (messages.ValueKind != JsonValueKind.Array) throw JsonRequest.WrongType("messages", "an array of messages", messages);
-        if (messages.GetArrayLength() == 0) throw ApiException.BadRequest("'messages' must not be empty.", "messages");
+        if (messages is null) throw ApiException.BadRequest("'messages' is required.", "messages", "missing_field");
+        if (messages.Count == 0) throw ApiException.BadRequest("'messages' must not be empty.", "messages");
         string? last = null;
-        var i = 0;
-        foreach (var m in messages.EnumerateArray())
+        for (var i = 0; i < messages.Count; i++)
         {
-            var at = $"messages[{i++}]";
-            if (m.ValueKind != JsonValueKind.Object) throw JsonRequest.WrongType(at, "an object", m);
-            JsonRequest.RejectUnknown(m, at, "role", "content", "name");
-            var role = JsonRequest.String(m, "role", $"{at}.role") ?? throw ApiException.BadRequest($"'{at}.role' is required.", $"{at}.role", "missing_field");
+            var at = $"messages[{i}]";
+            var m = messages[i] ?? throw ApiException.BadRequest($"'{at}' must be a message object, not null.", at, "invalid_type");
+            var role = Field.Required(m.Role, $"{at}.role");
             if (Array.IndexOf(Roles, role) < 0) throw ApiException.BadRequest($"'{at}.role' must be one of {string.Join(", ", Roles)}; got '{role}'.", $"{at}.role");
-            var text = Content(m, at);
+            var text = Content(m.Content, at);
             if (role == "user") last = text;
         }
 
@@ -283,34 +317,49 @@ internal static class ChatCompletionsEndpoint
     }
 
     /// <summary>A message's text: a string, or an array of <c>{ "type": "text", "text": … }</c> parts.</summary>
-    private static string Content(JsonElement message, string at)
+    private static string Content(JsonElement? value, string at)
     {
-        if (JsonRequest.Get(message, "content") is not { } content) return "";
-        if (content.ValueKind == JsonValueKind.String) return content.GetString()!;
-        if (content.ValueKind != JsonValueKind.Array) throw JsonRequest.WrongType($"{at}.content", "a string or an array of text parts", content);
+        if (value is not { ValueKind: not JsonValueKind.Null } content) return "";
+        if (content.ValueKind == JsonValueKind.String) return RequestBody.GetString(content, $"{at}.content");
+        if (content.ValueKind != JsonValueKind.Array) throw RequestBody.WrongType($"{at}.content", "a string or an array of text parts", content);
         var sb = new StringBuilder();
         var i = 0;
-        foreach (var part in content.EnumerateArray())
+        foreach (var element in content.EnumerateArray())
         {
             var pat = $"{at}.content[{i++}]";
-            if (part.ValueKind != JsonValueKind.Object) throw JsonRequest.WrongType(pat, "an object", part);
-            if (JsonRequest.String(part, "type", $"{pat}.type") != "text") throw ApiException.BadRequest($"'{pat}.type' must be 'text' (only text is supported).", $"{pat}.type", "unsupported_value");
-            sb.Append(JsonRequest.String(part, "text", $"{pat}.text"));
+            if (element.ValueKind != JsonValueKind.Object) throw RequestBody.WrongType(pat, "an object", element);
+            ContentPartBody part;
+            try
+            {
+                part = element.Deserialize(ServerJsonContext.Default.ContentPartBody)!;
+            }
+            catch (JsonException ex)
+            {
+                var field = RequestBody.ParamOf(ex.Path);
+                var param = field is null ? pat : $"{pat}.{field}";
+                throw ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
+                    ? ApiException.BadRequest($"Unknown field '{param}'.", param, "unknown_field")
+                    : ApiException.BadRequest($"'{param}' must be a string.", param, "invalid_type");
+            }
+
+            if (part.Type != "text") throw ApiException.BadRequest($"'{pat}.type' must be 'text' (only text is supported).", $"{pat}.type", "unsupported_value");
+            sb.Append(part.Text);
         }
 
         return sb.ToString();
     }
 
-    private static string[] Stops(JsonElement body)
+    private static string[] Stops(JsonElement? value)
     {
-        if (JsonRequest.Get(body, "stop") is not { } stop) return [];
-        if (stop.ValueKind == JsonValueKind.String) return stop.GetString() is { Length: > 0 } one ? [one] : throw ApiException.BadRequest("'stop' must not be empty.", "stop");
-        if (stop.ValueKind != JsonValueKind.Array) throw JsonRequest.WrongType("stop", "a string or an array of strings", stop);
+        if (value is not { ValueKind: not JsonValueKind.Null } stop) return [];
+        if (stop.ValueKind == JsonValueKind.String)
+            return RequestBody.GetString(stop, "stop") is { Length: > 0 } one ? [one] : throw ApiException.BadRequest("'stop' must not be empty.", "stop");
+        if (stop.ValueKind != JsonValueKind.Array) throw RequestBody.WrongType("stop", "a string or an array of strings", stop);
         if (stop.GetArrayLength() > 4) throw ApiException.BadRequest("'stop' holds at most 4 strings.", "stop");
         var list = new List<string>();
         foreach (var s in stop.EnumerateArray())
         {
-            if (s.ValueKind != JsonValueKind.String || s.GetString() is not { Length: > 0 } text)
+            if (s.ValueKind != JsonValueKind.String || RequestBody.GetString(s, "stop") is not { Length: > 0 } text)
                 throw ApiException.BadRequest("'stop' entries must be non-empty strings.", "stop");
             list.Add(text);
         }

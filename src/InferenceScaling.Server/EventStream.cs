@@ -11,7 +11,7 @@ namespace InferenceScaling.Server;
 /// and the final <c>data: [DONE]</c>. Every event is flushed as it is written, so clients (and proxies that honour
 /// <c>X-Accel-Buffering</c>) see it at once. Not thread-safe: one writer at a time.
 /// </summary>
-internal sealed class EventStream(HttpResponse response, JsonSerializerOptions json)
+internal sealed class EventStream(HttpResponse response)
 {
     /// <summary>What starts a data event.</summary>
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
@@ -37,13 +37,13 @@ internal sealed class EventStream(HttpResponse response, JsonSerializerOptions j
         return response.StartAsync(cancellationToken);
     }
 
-    /// <summary>Writes <c>data: {json}</c> and a blank line; <paramref name="value"/> is serialized as the endpoints' JSON results are.</summary>
+    /// <summary>Writes <c>data: {json}</c> and a blank line; <paramref name="value"/> (a type of <see cref="ServerJsonContext"/>) is serialized as the endpoints' JSON results are.</summary>
     public ValueTask WriteDataAsync(object value, CancellationToken cancellationToken)
     {
         var writer = response.BodyWriter;
         writer.Write(DataPrefix);
         // Compact JSON escapes control characters inside strings, so the payload never holds a line break.
-        writer.Write(JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), json));
+        writer.Write(JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), ServerJsonContext.Default));
         writer.Write(EventEnd);
         return FlushAsync(cancellationToken);
     }

@@ -1,8 +1,4 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace InferenceScaling.Server;
 
@@ -25,9 +21,7 @@ internal sealed class EventStreamResult(Func<EventStream, CancellationToken, Tas
     /// <exception cref="Exception">Whatever fails before the headers are sent; the caller answers with a JSON error.</exception>
     public async Task<int> RunAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        // The options Results.Json uses, so streamed objects serialize exactly as the non-streamed ones.
-        var json = context.RequestServices?.GetService<IOptions<JsonOptions>>()?.Value.SerializerOptions ?? JsonSerializerOptions.Web;
-        var events = new EventStream(context.Response, json);
+        var events = new EventStream(context.Response);
         try
         {
             await events.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -7,6 +7,8 @@ using InferenceScaling.Sampling;
 using InferenceScaling.Scheduling;
 using InferenceScaling.Solving;
 using InferenceScaling.Verification;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
 
 namespace InferenceScaling.Server;
 
@@ -18,6 +20,12 @@ internal sealed class ServerState : IAsyncDisposable
 {
     /// <summary>Requests being handled now (admission control for 429).</summary>
     private int _inFlight;
+
+    /// <summary>1 once the host is stopping.</summary>
+    private int _stopping;
+
+    /// <summary>Completes when the host is stopping and the last request in flight has left.</summary>
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Request latency, by endpoint and status.</summary>
     private readonly Histogram<double> _latency;
@@ -37,16 +45,16 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>Whether this state owns (and disposes) the model.</summary>
     private readonly bool _ownsModel;
 
-    public ServerState(ServerOptions options, DecoderModel model, bool ownsModel, ContinuousBatchScheduler scheduler)
+    public ServerState(ServerOptions options, DecoderModel model, bool ownsModel, DecodeLoopSupervisor supervisor)
     {
         Options = options;
         Model = model;
         _ownsModel = ownsModel;
-        Scheduler = scheduler;
+        Supervisor = supervisor;
         ModelId = options.ModelId ?? Path.GetFileName(model.Folder.TrimEnd(Path.DirectorySeparatorChar));
         Prompts = FindPrompts(options.PromptSet ?? model.PromptSet);
         _check = Prompts is null ? null : CheckOptions.For(Prompts, model.Tokenizer.Encode);
-        _checker = Prompts is null ? null : CandidateChecker.For(Prompts, scheduler, new OnnxContinuationScorer(model), _check);
+        _checker = Prompts is null ? null : CandidateChecker.For(Prompts, supervisor, new OnnxContinuationScorer(model), _check);
         _latency = _meter.CreateHistogram<double>("inferencescaling.server.request.duration", "s", "Time to answer a request, by endpoint and status.");
         _rejected = _meter.CreateCounter<long>("inferencescaling.server.requests_rejected", "{request}", "Requests refused with 429 (too many in flight or queue full).");
         _meter.CreateObservableGauge("inferencescaling.server.requests_in_flight", () => Volatile.Read(ref _inFlight), "{request}", "Requests being handled.");
@@ -56,15 +64,36 @@ internal sealed class ServerState : IAsyncDisposable
 
     public DecoderModel Model { get; }
 
-    public ContinuousBatchScheduler Scheduler { get; }
+    /// <summary>Keeps the decode loop serving; the generator every request decodes on.</summary>
+    public DecodeLoopSupervisor Supervisor { get; }
+
+    /// <summary>What requests decode on: the current scheduler, through the supervisor.</summary>
+    public ITraceGenerator Generator => Supervisor;
+
+    /// <summary>The scheduler serving now (it changes when a failed loop is replaced).</summary>
+    public ContinuousBatchScheduler Scheduler => Supervisor.Current;
 
     public string ModelId { get; }
 
     /// <summary>The prompt set, or null for the model's plain <c>Q: …\nA:</c> format.</summary>
     public PromptSet? Prompts { get; }
 
-    /// <summary>Whether the host is stopping: new requests get 503.</summary>
-    public bool Stopping { get; set; }
+    /// <summary>Whether the host is stopping: new requests get 503 while the ones in flight finish.</summary>
+    public bool Stopping => Volatile.Read(ref _stopping) != 0;
+
+    /// <summary>Requests admitted and not yet answered.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>
+    /// Stops admitting and completes when no request is in flight (or at once when none is). Requests that arrive
+    /// from now on get 503.
+    /// </summary>
+    public Task DrainAsync()
+    {
+        Interlocked.Exchange(ref _stopping, 1);
+        if (Volatile.Read(ref _inFlight) == 0) _drained.TrySetResult();
+        return _drained.Task;
+    }
 
     /// <summary>Formats a question into the solve prompt.</summary>
     public string FormatQuestion(string question) => Prompts?.Solve(question) ?? SelfConsistencyOptions.FormatDefaultPrompt(question);
@@ -85,7 +114,7 @@ internal sealed class ServerState : IAsyncDisposable
     /// </param>
     public ISolver Solver(SamplingOptions sampling, ITraceGenerator? generator = null)
     {
-        generator ??= Scheduler;
+        generator ??= Generator;
         var extractor = new MathAnswerExtractor();
         var sc = new SelfConsistencySolver(generator, extractor, MathAnswerEquivalence.Instance,
             options: new SelfConsistencyOptions { PromptTemplate = FormatQuestion, Sampling = sampling });
@@ -105,23 +134,62 @@ internal sealed class ServerState : IAsyncDisposable
         StopStrings = StopStrings,
     };
 
+    /// <summary>A fresh seed for a request that names none (returned in its response, so the call can be replayed).</summary>
+    public static long FreshSeed() => Random.Shared.NextInt64(long.MinValue, long.MaxValue);
+
+    /// <summary>
+    /// The per-trace token limit that fits the context: a prompt that leaves no room is a 400
+    /// <c>context_length_exceeded</c> naming <paramref name="promptParam"/>; an explicit <paramref name="maxTokens"/>
+    /// beyond the room left is one naming <paramref name="maxTokensParam"/> unless <paramref name="truncate"/>, which
+    /// cuts it to the room. Without one: <see cref="ServerOptions.DefaultMaxTokens"/>, cut to the room.
+    /// </summary>
+    public int FitTokens(string prompt, string promptParam, int? maxTokens, string maxTokensParam, bool truncate)
+    {
+        var tokens = Model.Tokenizer.Encode(prompt).Length;
+        var context = Model.Signature.ContextLength;
+        if (tokens >= context)
+            throw ApiException.BadRequest($"The prompt is {tokens} tokens; the model's context is {context}, leaving no room for an answer.", promptParam, "context_length_exceeded");
+        var room = context - tokens;
+        if (maxTokens is not { } asked) return Math.Min(Options.DefaultMaxTokens, room);
+        if (asked <= room || truncate) return Math.Min(asked, room);
+        throw ApiException.BadRequest(
+            $"The prompt is {tokens} tokens and '{maxTokensParam}' asks for {asked}; the model's context is {context}. Ask for at most {room}, or send \"truncate\": true.",
+            maxTokensParam, "context_length_exceeded");
+    }
+
+    /// <summary>The budget under the server's ceilings: its deadline at most <see cref="ServerOptions.RequestTimeout"/>, its tokens at most <see cref="ServerOptions.MaxTokensPerRequest"/>.</summary>
+    public Budget Ceil(Budget budget) => budget with
+    {
+        Deadline = budget.Deadline is { } d && d < Options.RequestTimeout ? d : Options.RequestTimeout,
+        MaxGeneratedTokens = budget.MaxGeneratedTokens is { } t && t < Options.MaxTokensPerRequest ? t : Options.MaxTokensPerRequest,
+    };
+
+    /// <summary>Cancels every trace of <paramref name="control"/> when the wall-time ceiling passes; dispose to disarm.</summary>
+    public IDisposable CutAtCeiling(TraceControl control) => new Timer(_ => control.CancelAll(), null, Options.RequestTimeout, Timeout.InfiniteTimeSpan);
+
+    /// <summary>A JSON result serialized by the source-generated context.</summary>
+    public IResult Json<T>(T value) => Results.Json(value, (JsonTypeInfo<T>)ServerJsonContext.Default.GetTypeInfo(typeof(T))!);
+
     /// <summary>Takes a slot, or returns false when the server is full (answer 429).</summary>
     public bool TryEnter()
     {
         if (Interlocked.Increment(ref _inFlight) <= Options.MaxConcurrentRequests && !Scheduler.IsQueueFull) return true;
-        Interlocked.Decrement(ref _inFlight);
+        Leave();
         _rejected.Add(1);
         return false;
     }
 
-    public void Leave() => Interlocked.Decrement(ref _inFlight);
+    public void Leave()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && Stopping) _drained.TrySetResult();
+    }
 
     public void RecordLatency(string endpoint, int status, TimeSpan elapsed) =>
         _latency.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("endpoint", endpoint), new KeyValuePair<string, object?>("status", status));
 
     public async ValueTask DisposeAsync()
     {
-        await Scheduler.DisposeAsync().ConfigureAwait(false);
+        await Supervisor.DisposeAsync().ConfigureAwait(false);
         _meter.Dispose();
         if (_ownsModel) Model.Dispose();
     }

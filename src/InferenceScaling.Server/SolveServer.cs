@@ -3,6 +3,7 @@ using System.Text;
 using InferenceScaling.Runtime;
 using InferenceScaling.Scheduling;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -63,57 +64,94 @@ public static class SolveServer
         }
     }
 
-    /// <summary>Builds the application over a loaded model, optionally on a given scheduler (tests).</summary>
-    internal static WebApplication Build(ServerOptions options, string[] args, DecoderModel model, bool ownsModel, ContinuousBatchScheduler? scheduler = null)
+    /// <summary>
+    /// Builds the application over a loaded model. <paramref name="createScheduler"/> makes the decode loop (and each
+    /// replacement after a fault); default one from <paramref name="options"/> (tests pass paused ones).
+    /// </summary>
+    internal static WebApplication Build(ServerOptions options, string[] args, DecoderModel model, bool ownsModel, Func<ContinuousBatchScheduler>? createScheduler = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        scheduler ??= new ContinuousBatchScheduler(model, new SchedulerOptions
+        // The drain below waits ShutdownTimeout for requests in flight; the host's own limit must not cut it short.
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout + TimeSpan.FromSeconds(5));
+        createScheduler ??= () => new ContinuousBatchScheduler(model, new SchedulerOptions
         {
             MaxRows = options.MaxRows,
+            MaxRowsPerRequest = options.MaxRowsPerRequest,
             QueueCapacity = Math.Max(options.MaxConcurrentRequests, 1),
         });
-        var state = new ServerState(options, model, ownsModel, scheduler);
-        // Registered through a factory so the container owns it: disposing the app stops the scheduler, then the model.
-        builder.Services.AddSingleton(_ => state);
+        var allowedHosts = AllowedHosts(options, builder.Configuration[WebHostDefaults.ServerUrlsKey]);
+        // Registered through factories so the container owns them: disposing the app stops the scheduler, then the model.
+        builder.Services.AddSingleton(sp => new DecodeLoopSupervisor(createScheduler, sp.GetRequiredService<ILoggerFactory>().CreateLogger<DecodeLoopSupervisor>()));
+        builder.Services.AddSingleton(sp => new ServerState(options, model, ownsModel, sp.GetRequiredService<DecodeLoopSupervisor>()));
+        builder.Services.AddHostedService<DrainService>();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ContinuousBatchScheduler.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();
-        app.Services.GetRequiredService<ServerState>();
-        // Kestrel stops taking connections and lets in-flight requests finish (HostOptions.ShutdownTimeout);
-        // requests that still arrive on kept-alive connections get a clear 503.
-        app.Lifetime.ApplicationStopping.Register(() => state.Stopping = true);
-        if (options.ApiKey is { Length: > 0 } key) app.Use(RequireKey(key));
+        var state = app.Services.GetRequiredService<ServerState>();
+        if (allowedHosts is not null) app.Use(RequireHost(allowedHosts));
+        if (options.ApiKey is { } key) app.Use(RequireKey(key, options.MetricsRequireKey));
 
-        app.MapGet("/healthz", () => state.Stopping
-            ? Results.Json(new { status = "stopping" }, statusCode: 503)
-            : Results.Json(new
-            {
-                status = "ok",
-                model = state.ModelId,
-                device = model.DeviceDescription,
-                queue_length = scheduler.QueueLength,
-                active_rows = scheduler.Statistics.ActiveRows,
-            }));
-        app.MapGet("/v1/models", () => Results.Json(new
+        app.MapGet("/healthz", () =>
         {
-            @object = "list",
-            data = new[] { new { id = state.ModelId, @object = "model", created = 0, owned_by = "inferencescaling" } },
-        }));
-        app.MapPost("/v1/solve", context => EndpointRunner.RunAsync(context, state, "solve", SolveEndpoint.HandleAsync));
-        app.MapPost("/v1/chat/completions", context => EndpointRunner.RunAsync(context, state, "chat_completions", ChatCompletionsEndpoint.HandleAsync));
+            var scheduler = state.Scheduler;
+            var (status, code) = state.Stopping ? ("stopping", 503) : state.Supervisor.IsDegraded ? ("degraded", 503) : ("ok", 200);
+            return Results.Json(new HealthBody
+            {
+                Status = status,
+                Model = state.ModelId,
+                Device = model.DeviceDescription,
+                QueueLength = scheduler.QueueLength,
+                ActiveRows = scheduler.Statistics.ActiveRows,
+                Restarts = state.Supervisor.Restarts,
+            }, ServerJsonContext.Default.HealthBody, statusCode: code);
+        });
+        app.MapGet("/v1/models", () => Results.Json(new ModelListBody([new ModelBody(state.ModelId)]), ServerJsonContext.Default.ModelListBody));
+        app.MapPost("/v1/solve", context => EndpointRunner.RunAsync(context, state, "solve",
+            ServerJsonContext.Default.SolveRequest, SolveEndpoint.Expected, SolveEndpoint.HandleAsync));
+        app.MapPost("/v1/chat/completions", context => EndpointRunner.RunAsync(context, state, "chat_completions",
+            ServerJsonContext.Default.ChatCompletionRequest, ChatCompletionsEndpoint.Expected, ChatCompletionsEndpoint.HandleAsync));
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 
-    /// <summary>Middleware: <c>/v1/*</c> needs <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
-    private static Func<HttpContext, RequestDelegate, Task> RequireKey(string key)
+    /// <summary>
+    /// The hosts a request's <c>Host</c> header may name, or null for any: <see cref="ServerOptions.AllowedHosts"/>,
+    /// else the loopback names when every address listened on is loopback (a DNS-rebinding page names its own host).
+    /// </summary>
+    internal static HashSet<string>? AllowedHosts(ServerOptions options, string? urls)
+    {
+        if (options.AllowedHosts is { } given)
+            return given.Contains("*") ? null : new HashSet<string>(given, StringComparer.OrdinalIgnoreCase);
+        var addresses = (urls ?? "http://localhost:5000").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var address in addresses)
+        {
+            var host = Uri.TryCreate(address.Replace("://+", "://any-host", StringComparison.Ordinal).Replace("://*", "://any-host", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri.Host : "";
+            var loopback = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+                || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
+            if (!loopback) return null;
+        }
+
+        return new HashSet<string>(["localhost", "127.0.0.1", "[::1]", "::1"], StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Middleware: a request whose <c>Host</c> is not allowed gets 400 before anything else runs.</summary>
+    private static Func<HttpContext, RequestDelegate, Task> RequireHost(HashSet<string> allowed) => (context, next) =>
+    {
+        var host = context.Request.Host.Host;
+        if (allowed.Contains(host)) return next(context);
+        return ApiErrors.WriteAsync(context, 400, $"The Host header '{context.Request.Host}' is not one this server answers to (allowed: {string.Join(", ", allowed)}); see ServerOptions.AllowedHosts.", null, "invalid_host");
+    };
+
+    /// <summary>Middleware: <c>/v1/*</c> (and <c>/metrics</c> when asked) needs <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
+    private static Func<HttpContext, RequestDelegate, Task> RequireKey(string key, bool metrics)
     {
         var expected = Encoding.UTF8.GetBytes(key);
         return (context, next) =>
         {
-            if (!context.Request.Path.StartsWithSegments("/v1")) return next(context);
+            var path = context.Request.Path;
+            if (!path.StartsWithSegments("/v1") && !(metrics && path.StartsWithSegments("/metrics"))) return next(context);
             var header = context.Request.Headers.Authorization.ToString();
             const string scheme = "Bearer ";
             var given = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()) : [];

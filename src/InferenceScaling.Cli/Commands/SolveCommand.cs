@@ -5,6 +5,7 @@ using InferenceScaling.Answers;
 using InferenceScaling.Prompts;
 using InferenceScaling.Refinement;
 using InferenceScaling.Runtime;
+using InferenceScaling.Server;
 using InferenceScaling.Sampling;
 using InferenceScaling.Solving;
 using InferenceScaling.Verification;
@@ -96,7 +97,8 @@ internal static class SolveCommand
             if (b.MaxVerifications > 0) builder.UseVerification(checker, VerificationOptions.For(checker) with { Selection = select });
             var solver = builder.Build();
             var s = await solver.SolveAsync(parse.GetValue(question)!, b, ct).ConfigureAwait(false);
-            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(ToJson(s, b, m, parse.GetValue(traces)), new JsonSerializerOptions { WriteIndented = true }));
+            // The service's Solution JSON (/v1/solve, chat completions' self_consistency), so the two never drift.
+            if (parse.GetValue(json)) Console.WriteLine((SolutionBody.From(s, b, parse.GetValue(traces), (long)parse.GetValue(seed)) with { Model = m.Folder }).ToIndentedJson());
             else Print(s, b, parse.GetValue(traces));
             return 0;
         }));
@@ -140,56 +142,4 @@ internal static class SolveCommand
         foreach (var t in s.Traces.OrderBy(t => t.Index))
             Console.WriteLine($"  [{t.Index}] ({t.FinishReason}) {t.Text.ReplaceLineEndings(" ")}");
     }
-
-    private static object ToJson(Solution s, Budget budget, DecoderModel model, bool traces) => new
-    {
-        answer = s.Answer,
-        vote_share = s.VoteShare,
-        confidence = s.Confidence,
-        stop_reason = s.StopReason.ToString(),
-        deadline_reached = s.StopReason == StopReason.Deadline,
-        distribution = s.Tally.Groups.Select(g => new { answer = g.Representative, key = g.Key, count = g.Count, weight = g.Weight, mean_log_prob = g.MeanLogProb }),
-        traces_drawn = s.Usage.Samples,
-        traces_cancelled = s.TracesCancelled,
-        traces_unanswered = s.TracesUnanswered,
-        usage = new
-        {
-            prompt_tokens = s.Usage.PromptTokens,
-            generated_tokens = s.Usage.GeneratedTokens,
-            forward_passes = s.Usage.ForwardPasses,
-            wall_ms = Math.Round(s.Usage.WallTime.TotalMilliseconds, 1),
-        },
-        verification = s.Verification is not { } v ? null : new
-        {
-            selection = v.Selection.ToString(),
-            voted_answer_key = v.VotedAnswerKey,
-            stopped_early = v.StoppedEarly,
-            budget_exhausted = v.BudgetExhausted,
-            generated_tokens = v.Usage.GeneratedTokens,
-            candidates = v.Candidates.Select(c => new
-            {
-                answer = c.Answer, key = c.Key, votes = c.Votes, score = c.Score, weight = c.Weight,
-                checks = c.Checks.Select(k => new { trace = k.SolutionTraceIndex, verdict = k.Verdict.ToString(), wrong_step = k.WrongStep, p_verdict = k.VerdictProbability, p_correct = k.CorrectProbability, text = k.Text, tokens = k.Usage.GeneratedTokens }),
-            }),
-        },
-        refinement = s.Refinement is not { } r ? null : new
-        {
-            gate_opened = r.GateOpened,
-            gate_reason = r.GateReason,
-            original_answer = r.OriginalAnswer,
-            final_answer = r.FinalAnswer,
-            changed = r.Changed,
-            generated_tokens = r.Usage.GeneratedTokens,
-            rounds = r.Rounds.Select(x => new
-            {
-                number = x.Number, answer = x.Answer, critique = x.Critique.Text, verdict = x.Critique.Verdict.ToString(), critique_reused = x.CritiqueReused,
-                revisions = x.Revisions.Select(v => new { answer = v.Answer, text = v.Trace.Text }),
-                candidate = x.CandidateAnswer, confirmation = x.ConfirmationCheck?.Verdict.ToString(), revote_leader = x.ReVoteLeader,
-                outcome = x.Outcome.ToString(), reason = x.Reason, generated_tokens = x.Usage.GeneratedTokens,
-            }),
-        },
-        budget = budget.ToString(),
-        model = model.Folder,
-        traces = traces ? s.Traces.OrderBy(t => t.Index).Select(t => new { index = t.Index, text = t.Text, finish_reason = t.FinishReason.ToString(), tokens = t.GeneratedTokens }) : null,
-    };
 }

@@ -124,173 +124,20 @@ public readonly record struct Budget
     }
 
     /// <summary>
-    /// Reads a budget: a preset name (<c>fast</c>, <c>balanced</c>, <c>thorough</c>), a knob number in [0, 1]
-    /// (<see cref="FromKnob"/>), or comma-separated <c>key=value</c> settings, optionally after a preset or knob:
-    /// <c>samples=16,tokens=4000,deadline=5s,confidence=0.9,rounds=1</c>, or <c>thorough,deadline=2s</c>.
-    /// Keys: <c>samples</c>, <c>tokens</c> (or <c>none</c>), <c>deadline</c> (<c>500ms</c>, <c>5s</c>, <c>2m</c>,
-    /// <c>1h</c>, <c>hh:mm:ss</c>, or <c>none</c>), <c>confidence</c> (or <c>none</c>), <c>rounds</c>,
-    /// <c>verifications</c>, <c>wave</c>. Settings without a preset start from <see cref="Balanced"/>. Case-insensitive,
-    /// invariant culture.
+    /// Reads a budget through <see cref="BudgetGrammar"/> within <see cref="BudgetLimits.Default"/>: a preset name
+    /// (<c>fast</c>, <c>balanced</c>, <c>thorough</c>) or a knob in [0, 1], optionally followed by <c>key=value</c>
+    /// settings (<c>samples=16,tokens=4000,deadline=5s,confidence=0.9,rounds=1</c>, <c>thorough,deadline=2s</c>).
     /// </summary>
     /// <param name="text">The text.</param>
     /// <returns>The validated budget.</returns>
     /// <exception cref="FormatException">A part is malformed; the message names the part.</exception>
-    public static Budget Parse(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        return TryParseCore(text, out var budget, out var error) ? budget : throw new FormatException(error);
-    }
+    public static Budget Parse(string text) => BudgetGrammar.Parse(text);
 
     /// <summary>Like <see cref="Parse"/>, without throwing.</summary>
     /// <param name="text">The text.</param>
     /// <param name="budget">The budget read, or default.</param>
     /// <returns>Whether <paramref name="text"/> was a valid budget.</returns>
-    public static bool TryParse([NotNullWhen(true)] string? text, out Budget budget) => TryParseCore(text, out budget, out _);
-
-    private static bool TryParseCore(string? text, out Budget budget, out string error)
-    {
-        budget = default;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            error = "A budget must not be empty: give fast, balanced, thorough, a knob in [0, 1], or settings like samples=16,confidence=0.9.";
-            return false;
-        }
-
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var result = Balanced;
-        for (var i = 0; i < parts.Length; i++)
-        {
-            var part = parts[i];
-            if (part.Length == 0) { error = $"Empty part at position {i + 1} in budget '{text}'."; return false; }
-            var eq = part.IndexOf('=');
-            if (eq < 0)
-            {
-                if (i != 0) { error = $"Budget part '{part}' must be key=value (only the first part may be a preset or knob)."; return false; }
-                if (!TryBase(part, out result, out error)) return false;
-                continue;
-            }
-
-            var key = part[..eq].Trim().ToLowerInvariant();
-            var value = part[(eq + 1)..].Trim();
-            if (!TrySet(ref result, key, value, out var why))
-            {
-                error = $"Bad budget part '{part}': {why}";
-                return false;
-            }
-        }
-
-        try
-        {
-            budget = result.Validate();
-        }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            error = $"Invalid budget '{text}': {ex.Message}";
-            return false;
-        }
-
-        error = "";
-        return true;
-    }
-
-    private static bool TryBase(string part, out Budget result, out string error)
-    {
-        error = "";
-        switch (part.ToLowerInvariant())
-        {
-            case "fast": result = Fast; return true;
-            case "balanced": result = Balanced; return true;
-            case "thorough": result = Thorough; return true;
-        }
-
-        if (double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var knob))
-        {
-            if (knob is >= 0 and <= 1) { result = FromKnob(knob); return true; }
-            result = default;
-            error = $"Budget knob '{part}' must be in [0, 1].";
-            return false;
-        }
-
-        result = default;
-        error = $"Unknown budget '{part}': expected fast, balanced, thorough, a knob in [0, 1], or key=value settings.";
-        return false;
-    }
-
-    private static bool TrySet(ref Budget b, string key, string value, out string why)
-    {
-        why = "";
-        var none = value.Equals("none", StringComparison.OrdinalIgnoreCase);
-        switch (key)
-        {
-            case "samples":
-                if (!TryInt(value, 1, out var samples, out why)) return false;
-                b = b with { MaxSamples = samples };
-                return true;
-            case "tokens":
-                if (none) { b = b with { MaxGeneratedTokens = null }; return true; }
-                if (!TryInt(value, 1, out var tokens, out why)) return false;
-                b = b with { MaxGeneratedTokens = tokens };
-                return true;
-            case "deadline":
-                if (none) { b = b with { Deadline = null }; return true; }
-                if (!TryDuration(value, out var deadline)) { why = $"deadline must be a positive duration like 500ms, 5s, 2m, 1h or 00:00:05, or none; got '{value}'."; return false; }
-                b = b with { Deadline = deadline };
-                return true;
-            case "confidence":
-                if (none) { b = b with { TargetConfidence = null }; return true; }
-                if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var c) || !(c > 0 && c <= 1))
-                {
-                    why = $"confidence must be a number in (0, 1] or none; got '{value}'.";
-                    return false;
-                }
-                b = b with { TargetConfidence = c };
-                return true;
-            case "rounds":
-                if (!TryInt(value, 0, out var rounds, out why)) return false;
-                b = b with { MaxRefinementRounds = rounds };
-                return true;
-            case "verifications":
-                if (!TryInt(value, 0, out var checks, out why)) return false;
-                b = b with { MaxVerifications = checks };
-                return true;
-            case "wave":
-                if (!TryInt(value, 0, out var wave, out why)) return false;
-                b = b with { WaveSize = wave };
-                return true;
-            default:
-                why = $"unknown setting '{key}'; known: samples, tokens, deadline, confidence, rounds, verifications, wave.";
-                return false;
-        }
-
-        static bool TryInt(string value, int min, out int result, out string why)
-        {
-            if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out result) && result >= min)
-            {
-                why = "";
-                return true;
-            }
-
-            why = $"expected a whole number ≥ {min}; got '{value}'.";
-            return false;
-        }
-    }
-
-    private static bool TryDuration(string value, out TimeSpan duration)
-    {
-        duration = default;
-        var v = value.Trim().ToLowerInvariant();
-        (string suffix, double scale)[] units = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)];
-        foreach (var (suffix, scale) in units)
-        {
-            if (!v.EndsWith(suffix, StringComparison.Ordinal)) continue;
-            var number = v[..^suffix.Length];
-            if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || !(n > 0) || double.IsInfinity(n)) return false;
-            duration = TimeSpan.FromMilliseconds(n * scale);
-            return duration > TimeSpan.Zero;
-        }
-
-        return TimeSpan.TryParse(v, CultureInfo.InvariantCulture, out duration) && duration > TimeSpan.Zero;
-    }
+    public static bool TryParse([NotNullWhen(true)] string? text, out Budget budget) => BudgetGrammar.TryParse(text, null, out budget, out _);
 
     /// <summary>Writes the budget as <c>key=value</c> settings that <see cref="Parse"/> reads back to an equal budget.</summary>
     /// <returns>For example <c>samples=16,tokens=none,deadline=none,confidence=0.95,rounds=0,verifications=0,wave=4</c>.</returns>

@@ -101,6 +101,9 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
     private double _tokensPerSecond;
     private int _disposed;
 
+    /// <summary>What ended the decode loop, set before the requests in flight are failed with it.</summary>
+    private Exception? _fault;
+
     /// <summary>Creates the scheduler and starts its decode loop.</summary>
     /// <param name="model">The model (not owned; keep it alive until the scheduler is disposed).</param>
     /// <param name="options">Settings; default <see cref="SchedulerOptions"/>'s defaults.</param>
@@ -141,6 +144,16 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         if (!startPaused) _started.TrySetResult();
         _loop = Task.Run(RunAsync, CancellationToken.None);
     }
+
+    /// <summary>
+    /// The exception that ended the decode loop, or null while it runs or after it was stopped by
+    /// <see cref="DisposeAsync"/>. Set before the requests in flight fail with it, so a caller that sees a request
+    /// fail can tell a dead loop from its own request's problem. A supervisor replaces a scheduler whose loop failed.
+    /// </summary>
+    public Exception? Fault => Volatile.Read(ref _fault);
+
+    /// <summary>Completes (never faulted) when the decode loop has ended, stopped or failed (<see cref="Fault"/>).</summary>
+    public Task Completion => _loop;
 
     /// <summary>The model the scheduler runs.</summary>
     public DecoderModel Model => _model;
@@ -281,6 +294,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         {
             // A failed step leaves the batch in an unknown state: fail every request rather than guess.
             failure = ex;
+            Volatile.Write(ref _fault, ex);
         }
         finally
         {

@@ -20,23 +20,40 @@ internal sealed class LoopbackServer : IAsyncDisposable
     {
         _app = app;
         Scheduler = scheduler;
+        State = app.Services.GetRequiredService<ServerState>();
         Address = address;
         Client = new HttpClient { BaseAddress = address };
     }
 
+    /// <summary>The first scheduler (a replacement after a fault is <c>State.Scheduler</c>).</summary>
     public ContinuousBatchScheduler Scheduler { get; }
+
+    public ServerState State { get; }
+
+    public WebApplication App => _app;
 
     public Uri Address { get; }
 
     public HttpClient Client { get; }
 
-    public static async Task<LoopbackServer> StartAsync(DecoderModel model, ServerOptions? options = null, bool paused = false)
+    /// <summary>
+    /// Starts the service; the first scheduler starts <paramref name="paused"/> and takes its steps through
+    /// <paramref name="stepGate"/> when given; replacements (after a fault) are plain.
+    /// </summary>
+    public static async Task<LoopbackServer> StartAsync(DecoderModel model, ServerOptions? options = null, bool paused = false, SemaphoreSlim? stepGate = null)
     {
         // The arith format is short enough for the fixture's 96-token context.
         options ??= new ServerOptions();
         options = options with { PromptSet = options.PromptSet ?? "arith" };
-        var scheduler = new ContinuousBatchScheduler(model, new SchedulerOptions { MaxRows = options.MaxRows, QueueCapacity = 64 }, startPaused: paused);
-        var app = SolveServer.Build(options, ["--urls", "http://127.0.0.1:0"], model, ownsModel: false, scheduler);
+        var schedulerOptions = new SchedulerOptions { MaxRows = options.MaxRows, MaxRowsPerRequest = options.MaxRowsPerRequest, QueueCapacity = 64 };
+        var scheduler = new ContinuousBatchScheduler(model, schedulerOptions, startPaused: paused, stepGate);
+        var first = true;
+        var app = SolveServer.Build(options, ["--urls", "http://127.0.0.1:0"], model, ownsModel: false, () =>
+        {
+            if (!first) return new ContinuousBatchScheduler(model, schedulerOptions);
+            first = false;
+            return scheduler;
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new LoopbackServer(app, scheduler, new Uri(address));
