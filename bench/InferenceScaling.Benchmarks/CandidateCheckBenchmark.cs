@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using InferenceScaling.Arith;
 using InferenceScaling.Prompts;
 using InferenceScaling.Runtime;
 using InferenceScaling.Verification;
@@ -38,7 +39,7 @@ public class CandidateCheckBenchmark
         var generator = new OnnxTraceGenerator(_model);
         _checker = Checker == "steps"
             ? new StepScoreChecker(new OnnxContinuationScorer(_model), generator, prompts)
-            : new SolutionChecker(generator, prompts, CheckOptions.For(prompts, _model.Tokenizer.Encode));
+            : new SolutionChecker(generator, prompts, ArithProfile.CheckOptionsFor(prompts, _model.Tokenizer.Encode));
     }
 
     [GlobalCleanup]

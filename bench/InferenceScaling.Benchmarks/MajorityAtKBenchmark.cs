@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using InferenceScaling.Eval;
+using InferenceScaling.Evaluation;
 
 namespace InferenceScaling.Benchmarks;
 

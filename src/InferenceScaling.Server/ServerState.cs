@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using InferenceScaling.Answers;
+using InferenceScaling.Arith;
 using InferenceScaling.Prompts;
 using InferenceScaling.Refinement;
 using InferenceScaling.Runtime;
@@ -53,8 +54,8 @@ internal sealed class ServerState : IAsyncDisposable
         Supervisor = supervisor;
         ModelId = options.ModelId ?? Path.GetFileName(model.Folder.TrimEnd(Path.DirectorySeparatorChar));
         Prompts = FindPrompts(options.PromptSet ?? model.PromptSet);
-        _check = Prompts is null ? null : CheckOptions.For(Prompts, model.Tokenizer.Encode);
-        _checker = Prompts is null ? null : CandidateChecker.For(Prompts, supervisor, new OnnxContinuationScorer(model), _check);
+        _check = Prompts is null ? null : ArithProfile.CheckOptionsFor(Prompts, model.Tokenizer.Encode);
+        _checker = Prompts is null ? null : ArithProfile.Checker(Prompts, supervisor, new OnnxContinuationScorer(model), _check);
         _latency = _meter.CreateHistogram<double>("inferencescaling.server.request.duration", "s", "Time to answer a request, by endpoint and status.");
         _rejected = _meter.CreateCounter<long>("inferencescaling.server.requests_rejected", "{request}", "Requests refused with 429 (too many in flight or queue full).");
         _meter.CreateObservableGauge("inferencescaling.server.requests_in_flight", () => Volatile.Read(ref _inFlight), "{request}", "Requests being handled.");
@@ -121,8 +122,8 @@ internal sealed class ServerState : IAsyncDisposable
         if (Prompts is null || _check is null || _checker is null) return sc;
         // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
         return sc.AsBuilder()
-            .UseRefinement(generator, Prompts, extractor, MathAnswerEquivalence.Instance, RefinementOptions.For(_checker) with { Check = _check }, _checker)
-            .UseVerification(_checker, VerificationOptions.For(_checker))
+            .UseRefinement(generator, Prompts, extractor, MathAnswerEquivalence.Instance, ArithProfile.Refinement(_checker) with { Check = _check }, _checker)
+            .UseVerification(_checker, ArithProfile.Verification(_checker))
             .Build();
     }
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using InferenceScaling.Eval;
-using InferenceScaling.Problems;
+using InferenceScaling.Arith;
+using InferenceScaling.Evaluation;
 
 namespace InferenceScaling.Cli.Commands;
 

@@ -3,7 +3,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using InferenceScaling.Answers;
-using InferenceScaling.Eval;
+using InferenceScaling.Arith;
+using InferenceScaling.Evaluation;
 using InferenceScaling.Prompts;
 using InferenceScaling.Refinement;
 using InferenceScaling.Runtime;
@@ -49,15 +50,15 @@ internal static class EvalVerifyCommand
             var generator = new GreedyCache(new OnnxTraceGenerator(m));
             var extractor = new MathAnswerExtractor();
             var eq = MathAnswerEquivalence.Instance;
-            var check = CheckOptions.For(prompts, m.Tokenizer.Encode);
+            var check = ArithProfile.CheckOptionsFor(prompts, m.Tokenizer.Encode);
             var sc = new SelfConsistencySolver(generator, extractor, eq, options: new SelfConsistencyOptions
             {
                 PromptTemplate = prompts.Solve,
                 Sampling = new SamplingOptions { Temperature = parse.GetValue(temperature) ?? m.DefaultTemperature ?? 0.8f, MaxTokens = 128, Seed = parse.GetValue(seed), StopStrings = prompts.StopStrings },
             });
             // Step scores (the model's belief in each written step, forward and undone), when the set supports them.
-            var steps = CandidateChecker.For(prompts, generator, new OnnxContinuationScorer(m), check);
-            var verifyOptions = VerificationOptions.For(steps);
+            var steps = ArithProfile.Checker(prompts, generator, new OnnxContinuationScorer(m), check);
+            var verifyOptions = ArithProfile.Verification(steps);
             var weighted = new VerificationSolver(sc, steps, verifyOptions);
             var only = new VerificationSolver(sc, steps, verifyOptions with { Selection = VerificationSelection.VerifierOnly });
             var weighted4 = new VerificationSolver(sc, steps, verifyOptions with { ChecksPerCandidate = 4 });
@@ -70,7 +71,7 @@ internal static class EvalVerifyCommand
             var improves4 = new RefinementSolver(sc, generator, prompts, extractor, eq, new RefinementOptions { Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 4 }, steps);
             // Written critiques, scored by their step words, and by recomputation (the check's steps against the candidate's).
             var critique = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check });
-            var recompute = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check with { CompareSteps = true } });
+            var recompute = new VerificationSolver(sc, generator, prompts, new VerificationOptions { Check = check with { Recompute = StepComparison.For(prompts) } });
             var budget = parse.GetValue(budgetText) is { } text ? Budget.Parse(text) : new Budget
             {
                 MaxSamples = parse.GetValue(samples), WaveSize = parse.GetValue(samples),

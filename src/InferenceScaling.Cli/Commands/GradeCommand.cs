@@ -1,5 +1,6 @@
 using System.CommandLine;
 using InferenceScaling.Answers;
+using InferenceScaling.Evaluation;
 
 namespace InferenceScaling.Cli.Commands;
 

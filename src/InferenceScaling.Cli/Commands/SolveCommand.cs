@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using InferenceScaling.Answers;
+using InferenceScaling.Arith;
 using InferenceScaling.Prompts;
 using InferenceScaling.Refinement;
 using InferenceScaling.Runtime;
@@ -88,13 +89,13 @@ internal static class SolveCommand
             };
             var generator = new OnnxTraceGenerator(m);
             var extractor = new MathAnswerExtractor();
-            var check = CheckOptions.For(prompts, m.Tokenizer.Encode);
+            var check = ArithProfile.CheckOptionsFor(prompts, m.Tokenizer.Encode);
             var builder = new SelfConsistencySolver(generator, extractor, MathAnswerEquivalence.Instance, rule, options).AsBuilder();
             // Step scores when the prompt set has step checks (the shipped model), else the model's written critique.
-            var checker = CandidateChecker.For(prompts, generator, new OnnxContinuationScorer(m), check);
+            var checker = ArithProfile.Checker(prompts, generator, new OnnxContinuationScorer(m), check);
             // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
-            if (b.MaxRefinementRounds > 0) builder.UseRefinement(generator, prompts, extractor, MathAnswerEquivalence.Instance, RefinementOptions.For(checker) with { Check = check }, checker);
-            if (b.MaxVerifications > 0) builder.UseVerification(checker, VerificationOptions.For(checker) with { Selection = select });
+            if (b.MaxRefinementRounds > 0) builder.UseRefinement(generator, prompts, extractor, MathAnswerEquivalence.Instance, ArithProfile.Refinement(checker) with { Check = check }, checker);
+            if (b.MaxVerifications > 0) builder.UseVerification(checker, ArithProfile.Verification(checker) with { Selection = select });
             var solver = builder.Build();
             var s = await solver.SolveAsync(parse.GetValue(question)!, b, ct).ConfigureAwait(false);
             // The service's Solution JSON (/v1/solve, chat completions' self_consistency), so the two never drift.

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using InferenceScaling.Answers;
+using InferenceScaling.Arith;
 using InferenceScaling.Cli.Charts;
-using InferenceScaling.Eval;
-using InferenceScaling.Problems;
+using InferenceScaling.Evaluation;
 using InferenceScaling.Prompts;
 using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
@@ -105,7 +105,7 @@ internal static class SweepCommand
                 Extractor = new MathAnswerExtractor(),
                 Equivalence = MathAnswerEquivalence.Instance,
                 Prompts = prompts,
-                Check = CheckOptions.For(prompts, m.Tokenizer.Encode),
+                Check = ArithProfile.CheckOptionsFor(prompts, m.Tokenizer.Encode),
                 Scorer = new OnnxContinuationScorer(m),
                 OutputDirectory = folder,
                 Resume = isResume,

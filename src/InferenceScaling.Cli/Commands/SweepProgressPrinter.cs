@@ -1,5 +1,5 @@
 using System.Globalization;
-using InferenceScaling.Eval;
+using InferenceScaling.Evaluation;
 
 namespace InferenceScaling.Cli.Commands;
 

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using InferenceScaling.Eval;
-using InferenceScaling.Problems;
+using InferenceScaling.Arith;
+using InferenceScaling.Evaluation;
 using InferenceScaling.Prompts;
 using InferenceScaling.Runtime;
 

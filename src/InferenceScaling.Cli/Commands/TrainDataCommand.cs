@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using InferenceScaling.Problems;
+using InferenceScaling.Arith;
 
 namespace InferenceScaling.Cli.Commands;
 

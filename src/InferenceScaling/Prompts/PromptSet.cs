@@ -56,7 +56,7 @@ public sealed class PromptSet
     /// <summary>
     /// The pattern of one solution step (<c>step_pattern</c> in <c>prompt-set.json</c>, e.g. arith's
     /// <c>\d+[-+*/]\d+=\d+</c>) when the format has countable steps; null otherwise. It lets a check's verdict be
-    /// taken by recomputation (<see cref="Verification.CheckOptions.CompareSteps"/>).
+    /// taken by recomputation (<see cref="Verification.CheckOptions.Recompute"/>).
     /// </summary>
     public Regex? StepPattern { get; private init; }
 
@@ -65,7 +65,7 @@ public sealed class PromptSet
     /// with an <c>{expression}</c> placeholder, e.g. arith's <c>Calc: {expression}=</c>), when the model has that
     /// skill; null otherwise. With <see cref="CalcResultTemplate"/> and a <see cref="StepPattern"/> that names its
     /// groups <c>left</c>, <c>op</c>, <c>right</c> and <c>result</c>, it lets solutions be checked step by step
-    /// (<see cref="Verification.StepScoreChecker"/>).
+    /// (<c>StepScoreChecker</c>).
     /// </summary>
     public string? CalcTemplate { get; private init; }
 

@@ -40,7 +40,7 @@ public sealed record RefinementOptions
     /// <summary>
     /// Put up the revision the checker scores highest instead of the most frequent new answer: the best revision of
     /// each new answer is checked (each check counts against the round's cost) and that check confirms it. For cheap,
-    /// graded checkers (<see cref="Verification.StepScoreChecker"/>). Default false.
+    /// graded checkers (<c>StepScoreChecker</c>). Default false.
     /// </summary>
     public bool ChooseRevisionByCheck { get; init; }
 
@@ -63,7 +63,7 @@ public sealed record RefinementOptions
 
     /// <summary>
     /// What confirms a revised answer. Default <see cref="RevisionConfirmation.Both"/> (for a written critique; with a
-    /// <see cref="Verification.StepScoreChecker"/>, <see cref="RevisionConfirmation.Improves"/> with
+    /// <c>StepScoreChecker</c>, <see cref="RevisionConfirmation.Improves"/> with
     /// <see cref="RevisionConfirmation.ReVote"/> suits better: its strict verdict also fails right answers).
     /// </summary>
     public RevisionConfirmation Confirmation
@@ -88,27 +88,6 @@ public sealed record RefinementOptions
             field = value;
         }
     } = 0.5;
-
-    /// <summary>
-    /// Settings measured best for <paramref name="checker"/>: with a <see cref="Verification.StepScoreChecker"/>,
-    /// eight revisions per round that continue from the checked steps (<see cref="RevisionSource.ContinueFromCheckedSteps"/>),
-    /// the best-scored new answer put up (<see cref="ChooseRevisionByCheck"/>) and accepted when the checker scores it
-    /// higher than the answer it replaces (<see cref="RevisionConfirmation.Improves"/>). On two fresh draws of 300 hard
-    /// problems under <see cref="Budget.Thorough"/>, refinement on the shipped model's vote gained 5.3 and 3.0 points
-    /// (17 and 15 wrong→right, 1 and 6 right→wrong), where the revise template with <see cref="RevisionConfirmation.Both"/>
-    /// gained 0.3 and 0.3. Any other checker: the defaults.
-    /// </summary>
-    /// <param name="checker">The checker refinement will use.</param>
-    public static RefinementOptions For(Verification.ICandidateChecker checker)
-    {
-        ArgumentNullException.ThrowIfNull(checker);
-        return checker is Verification.StepScoreChecker
-            ? new RefinementOptions
-            {
-                Source = RevisionSource.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 8, ChooseRevisionByCheck = true,
-            }
-            : new RefinementOptions();
-    }
 
     /// <summary>How critiques are generated and scored. Default <see cref="CheckOptions"/>'s defaults (greedy).</summary>
     public CheckOptions Check

@@ -18,7 +18,7 @@ public enum RevisionConfirmation
 
     /// <summary>
     /// The revision's check gives it a higher p(correct) than the critique gave the answer it replaces: the checker
-    /// prefers the revision, whatever its verdict. For graded checkers (<see cref="Verification.StepScoreChecker"/>)
+    /// prefers the revision, whatever its verdict. For graded checkers (<c>StepScoreChecker</c>)
     /// whose strict verdict also fails some right answers.
     /// </summary>
     Improves = 4,

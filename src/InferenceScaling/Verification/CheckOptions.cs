@@ -34,32 +34,10 @@ public sealed record CheckOptions
     public VerdictTokens? StepTokens { get; init; }
 
     /// <summary>
-    /// Take the verdict by recomputation (<see cref="StepComparison"/>) when the prompt set has a
-    /// <see cref="Prompts.PromptSet.StepPattern"/>: the check's rewritten steps are compared with the candidate's, and
-    /// its verdict words are ignored. p(correct) is then 1 or 0 (the recomputation agrees or not). For a model that
-    /// recomputes well but has not learned to compare. Default false: the check's own verdict.
+    /// Takes the verdict by recomputation instead of the check's verdict words: called with the candidate solution, the
+    /// check's text and the verdict the check wrote, it returns the verdict to use (for example the arith format's step
+    /// comparison, <c>InferenceScaling.Arith.StepComparison</c>). p(correct) is then 1 or 0 (the recomputation agrees or
+    /// not). Not called when the check was cut short. Null (default): the check's own verdict.
     /// </summary>
-    public bool CompareSteps { get; init; }
-
-    /// <summary>
-    /// Options for a model and its prompt set: <see cref="VerdictTokens"/> from the set's verdict marker and, when the
-    /// set names step judgement words, <see cref="StepTokens"/>; sampling as <paramref name="template"/> (default: the
-    /// defaults above).
-    /// </summary>
-    /// <param name="prompts">The prompt set.</param>
-    /// <param name="encode">The model's tokenizer.</param>
-    /// <param name="template">Options to start from. Default: a new <see cref="CheckOptions"/>.</param>
-    public static CheckOptions For(Prompts.PromptSet prompts, Func<string, IReadOnlyList<int>> encode, CheckOptions? template = null)
-    {
-        ArgumentNullException.ThrowIfNull(prompts);
-        ArgumentNullException.ThrowIfNull(encode);
-        var options = template ?? new CheckOptions();
-        // Step words follow a step's result (a digit in the arith format); "1" stands for it.
-        var steps = prompts.StepJudgements is { } words ? Verification.VerdictTokens.FromTokenizer(encode, "=1", words.Ok, words.Wrong) : null;
-        return options with
-        {
-            VerdictTokens = Verification.VerdictTokens.FromTokenizer(encode, VerdictParser.For(prompts).Marker),
-            StepTokens = steps,
-        };
-    }
+    public Func<string, string, ParsedVerdict, ParsedVerdict>? Recompute { get; init; }
 }

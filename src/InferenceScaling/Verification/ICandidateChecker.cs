@@ -3,7 +3,7 @@ namespace InferenceScaling.Verification;
 /// <summary>
 /// The checking seam: judges one candidate solution and says how likely it is correct. Verification ranks candidates
 /// with it and refinement critiques with it. Implemented by <see cref="SolutionChecker"/> (the model writes a
-/// critique) and <see cref="StepScoreChecker"/> (the model's belief in each written step, read by scoring).
+/// critique) and <c>StepScoreChecker</c> (the model's belief in each written step, read by scoring).
 /// </summary>
 public interface ICandidateChecker
 {

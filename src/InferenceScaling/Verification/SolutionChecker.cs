@@ -100,9 +100,9 @@ public sealed class SolutionChecker : ICandidateChecker
         var cutShort = trace.FinishReason is FinishReason.Cancelled or FinishReason.LowConfidence;
         var verdict = cutShort ? ParsedVerdict.None : _parser.Parse(trace.Text);
         double? pVerdict, pCorrect;
-        if (_options.CompareSteps && _prompts.StepPattern is { } step && !cutShort)
+        if (_options.Recompute is { } recompute && !cutShort)
         {
-            verdict = StepComparison.Compare(step, trimmed, trace.Text, verdict);
+            verdict = recompute(trimmed, trace.Text, verdict);
             pVerdict = null;
             pCorrect = verdict.Kind == VerdictKind.None ? null : verdict.Kind == VerdictKind.Correct ? 1.0 : 0.0;
         }

@@ -1,7 +1,7 @@
 namespace InferenceScaling.Verification;
 
 /// <summary>
-/// One solution step as <see cref="StepScoreChecker"/> judged it: how likely the model finds the written result
+/// One solution step as <c>StepScoreChecker</c> judged it: how likely the model finds the written result
 /// (forward, <c>a-b=</c> → <c>c</c>) and the step undone (inverse, <c>c+b=</c> → <c>a</c>).
 /// </summary>
 public sealed record StepScore

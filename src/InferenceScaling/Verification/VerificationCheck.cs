@@ -38,7 +38,7 @@ public sealed record VerificationCheck
     /// </summary>
     public double? CorrectProbability { get; init; }
 
-    /// <summary>The steps a <see cref="StepScoreChecker"/> scored, in order (null for a written critique).</summary>
+    /// <summary>The steps a <c>StepScoreChecker</c> scored, in order (null for a written critique).</summary>
     public IReadOnlyList<StepScore>? Steps { get; init; }
 
     /// <summary>Why the check stopped (a check cut off before its verdict has no verdict).</summary>

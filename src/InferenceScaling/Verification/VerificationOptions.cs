@@ -38,20 +38,6 @@ public sealed record VerificationOptions
     /// </summary>
     public bool StopWhenDecided { get; init; } = true;
 
-    /// <summary>
-    /// Settings for <paramref name="checker"/>: with a <see cref="StepScoreChecker"/>, <see cref="UncheckedScore"/> 0.1
-    /// instead of 0.5. Step scores are not centred: on 300 hard problems the shipped model's right candidates scored 0.48
-    /// on average and its wrong ones 0.02 (all checked candidates 0.11), so a neutral 0.5 let an unchecked small group
-    /// outweigh a checked leader: in a sweep checking k/4 candidates, 0.1 instead of 0.5 lifted 16-sample accuracy from
-    /// 60.0% to 64.3%. Any other checker: the defaults.
-    /// </summary>
-    /// <param name="checker">The checker verification will use.</param>
-    public static VerificationOptions For(ICandidateChecker checker)
-    {
-        ArgumentNullException.ThrowIfNull(checker);
-        return checker is StepScoreChecker ? new VerificationOptions { UncheckedScore = 0.1 } : new VerificationOptions();
-    }
-
     /// <summary>How each check is generated and scored. Default <see cref="CheckOptions"/>'s defaults (greedy).</summary>
     public CheckOptions Check
     {

@@ -52,7 +52,7 @@ public sealed class VerificationSolver : DelegatingSolver
         _checker = new SolutionChecker(generator, prompts, _options.Check);
     }
 
-    /// <summary>Wraps <paramref name="innerSolver"/> with a checker of your choice (e.g. <see cref="StepScoreChecker"/>). Does no I/O.</summary>
+    /// <summary>Wraps <paramref name="innerSolver"/> with a checker of your choice (e.g. <c>StepScoreChecker</c>). Does no I/O.</summary>
     /// <param name="innerSolver">The solver whose pool is verified.</param>
     /// <param name="checker">Checks the candidates (<see cref="VerificationOptions.Check"/> is not used).</param>
     /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults.</param>

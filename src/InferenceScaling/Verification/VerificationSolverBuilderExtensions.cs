@@ -25,7 +25,7 @@ public static class VerificationSolverBuilderExtensions
         return builder.Use(inner => new VerificationSolver(inner, generator, prompts, options));
     }
 
-    /// <summary>Adds verify-and-select with a checker of your choice (e.g. <see cref="StepScoreChecker"/>).</summary>
+    /// <summary>Adds verify-and-select with a checker of your choice (e.g. <c>StepScoreChecker</c>).</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="checker">Checks the candidates.</param>
     /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults.</param>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using InferenceScaling.Answers;
-using InferenceScaling.Problems;
+using InferenceScaling.Arith;
 using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
 

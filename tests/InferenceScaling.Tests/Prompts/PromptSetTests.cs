@@ -1,4 +1,4 @@
-using InferenceScaling.Problems;
+using InferenceScaling.Arith;
 using InferenceScaling.Prompts;
 
 namespace InferenceScaling.Tests.Prompts;

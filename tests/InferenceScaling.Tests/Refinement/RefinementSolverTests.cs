@@ -1,3 +1,4 @@
+using InferenceScaling.Arith;
 using InferenceScaling.Refinement;
 using InferenceScaling.Solving;
 using InferenceScaling.Tests.Fakes;
@@ -9,7 +10,7 @@ namespace InferenceScaling.Tests.Refinement;
 public sealed class RefinementSolverTests
 {
     private static ISolver Refined(ScriptedModel model, RefinementOptions? options = null) =>
-        SelfConsistency(model).AsBuilder().UseRefinement(model, Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, options).Build();
+        SelfConsistency(model).AsBuilder().UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, options).Build();
 
     /// <summary>7 leads 3–2 (share 60%: not decisive); its check says wrong.</summary>
     private static ScriptedModel SplitVote()
@@ -208,8 +209,8 @@ public sealed class RefinementSolverTests
         model.Revisions[Checked("7")] = [Solution("8")];
         model.Checks[Checked("8")] = ScriptedCheck.Correct();
         var solver = SelfConsistency(model).AsBuilder()
-            .UseRefinement(model, Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, new RefinementOptions { RevisionsPerRound = 1, Confirmation = RevisionConfirmation.Critique })
-            .UseVerification(model, Arith)
+            .UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, new RefinementOptions { RevisionsPerRound = 1, Confirmation = RevisionConfirmation.Critique })
+            .UseVerification(model, ScriptedPipeline.Arith)
             .Build();
 
         var s = await solver.SolveAsync("q", Budget(5, verifications: 4, rounds: 1));
@@ -231,11 +232,11 @@ public sealed class RefinementSolverTests
         model.Continuations[" 2+1=3."] = [" 3+4=7. Answer: 7"];
         var scorer = new ScriptedScorer();
         scorer.Doubt("3+5", "9", logProb: -3);
-        return (model, new StepScoreChecker(scorer, model, Arith), scorer);
+        return (model, new StepScoreChecker(scorer, model, ScriptedPipeline.Arith), scorer);
     }
 
     private static ISolver Continued(ScriptedModel model, ICandidateChecker checker) =>
-        SelfConsistency(model).AsBuilder().UseRefinement(model, Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance,
+        SelfConsistency(model).AsBuilder().UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance,
             new RefinementOptions { Source = RevisionSource.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 1 }, checker).Build();
 
     [Fact]
@@ -278,8 +279,8 @@ public sealed class RefinementSolverTests
     public void OptionsFor_StepChecker_ContinueFromCheckedStepsAndAcceptWhatScoresHigher()
     {
         var model = new ScriptedModel();
-        var steps = RefinementOptions.For(new StepScoreChecker(new ScriptedScorer(), model, Arith));
-        var critique = RefinementOptions.For(new SolutionChecker(model, Arith));
+        var steps = ArithProfile.Refinement(new StepScoreChecker(new ScriptedScorer(), model, ScriptedPipeline.Arith));
+        var critique = ArithProfile.Refinement(new SolutionChecker(model, ScriptedPipeline.Arith));
 
         Assert.Equal((RevisionSource.ContinueFromCheckedSteps, RevisionConfirmation.Improves, 8, true), (steps.Source, steps.Confirmation, steps.RevisionsPerRound, steps.ChooseRevisionByCheck));
         Assert.Equal((RevisionSource.RevisePrompt, RevisionConfirmation.Both, 2, false), (critique.Source, critique.Confirmation, critique.RevisionsPerRound, critique.ChooseRevisionByCheck));
@@ -297,7 +298,7 @@ public sealed class RefinementSolverTests
             Source = RevisionSource.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 3, ChooseRevisionByCheck = byCheck,
         };
         ISolver Solver(bool byCheck) => SelfConsistency(model).AsBuilder()
-            .UseRefinement(model, Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, Options(byCheck), checker).Build();
+            .UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, Options(byCheck), checker).Build();
 
         var byFrequency = await Solver(false).SolveAsync("q", Budget(5, rounds: 1));
         var byCheck = await Solver(true).SolveAsync("q", Budget(5, rounds: 1));

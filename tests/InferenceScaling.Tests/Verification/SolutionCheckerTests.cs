@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using InferenceScaling.Arith;
 using InferenceScaling.Sampling;
 using InferenceScaling.Tests.Fakes;
 using InferenceScaling.Verification;
@@ -141,7 +142,7 @@ public sealed class SolutionCheckerTests
         IReadOnlyList<int> Encode(string text) => [.. System.Text.RegularExpressions.Regex.Matches(text, @" ?[A-Za-z]+|\d|[^\sA-Za-z\d]")
             .Select(m => vocabulary.TryGetValue(m.Value, out var id) ? id : vocabulary[m.Value] = vocabulary.Count)];
 
-        var options = CheckOptions.For(ScriptedPipeline.Arith, Encode);
+        var options = ArithProfile.CheckOptionsFor(ScriptedPipeline.Arith, Encode);
 
         Assert.Equal(new VerdictTokens(Encode(" correct")[0], Encode(" wrong")[0]), options.VerdictTokens);
         Assert.Equal(new VerdictTokens(Encode(" ok")[0], Encode(" wrong")[0]), options.StepTokens);

@@ -9,7 +9,7 @@ namespace InferenceScaling.Tests.Verification;
 public sealed class VerificationSolverTests
 {
     private static ISolver Verified(ScriptedModel model, VerificationOptions? options = null) =>
-        SelfConsistency(model).AsBuilder().UseVerification(model, Arith, options).Build();
+        SelfConsistency(model).AsBuilder().UseVerification(model, ScriptedPipeline.Arith, options).Build();
 
     [Fact]
     public async Task DistinctAnswers_AreCheckedOnceEachInVoteOrder()
