@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Text.RegularExpressions;
-using InferenceScaling.Problems;
+using InferenceScaling.Arith;
 using InferenceScaling.Prompts;
 using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
