@@ -11,6 +11,7 @@ root.Subcommands.Add(GradeCommand.Create());
 root.Subcommands.Add(SweepCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(EvalVerifyCommand.Create());
+root.Subcommands.Add(PromptCommand.Create());
 var parsed = root.Parse(args);
 // `serve` drains on SIGTERM for its own shutdown timeout (the web host handles the signal); the library's 2 s would cut it.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = parsed.CommandResult.Command.Name == "serve" ? null : TimeSpan.FromSeconds(2) };
