@@ -328,6 +328,8 @@ internal static class ChatCompletionsEndpoint
         {
             var pat = $"{at}.content[{i++}]";
             if (element.ValueKind != JsonValueKind.Object) throw RequestBody.WrongType(pat, "an object", element);
+            foreach (var field in element.EnumerateObject())
+                if (field.Value.ValueKind == JsonValueKind.String) RequestBody.GetString(field.Value, $"{pat}.{field.Name}");
             ContentPartBody part;
             try
             {

@@ -30,6 +30,9 @@ internal sealed class DecodeLoopSupervisor : ITraceGenerator, IAsyncDisposable
     /// <summary>Whether the current scheduler's loop failed and no replacement serves yet.</summary>
     private volatile bool _degraded;
 
+    /// <summary>Completed while a loop serves; a fresh one while a failed loop waits for its replacement.</summary>
+    private volatile TaskCompletionSource _serving = Completed();
+
     /// <summary>Replacements made.</summary>
     private int _restarts;
 
@@ -50,8 +53,11 @@ internal sealed class DecodeLoopSupervisor : ITraceGenerator, IAsyncDisposable
     /// <summary>The scheduler requests go to now.</summary>
     public ContinuousBatchScheduler Current => _current;
 
-    /// <summary>Whether the decode loop failed and its replacement is not serving yet.</summary>
-    public bool IsDegraded => _degraded;
+    /// <summary>Whether the decode loop failed and its replacement is not serving yet (from the moment of the fault, before the requests it held fail).</summary>
+    public bool IsDegraded => _degraded || _current.Fault is not null;
+
+    /// <summary>Completes when a decode loop is serving (at once unless one failed and its replacement is not ready).</summary>
+    internal Task WhenServing => _serving.Task;
 
     /// <summary>Times a failed decode loop was replaced.</summary>
     public int Restarts => Volatile.Read(ref _restarts);
@@ -64,7 +70,7 @@ internal sealed class DecodeLoopSupervisor : ITraceGenerator, IAsyncDisposable
     public async IAsyncEnumerable<Trace> GenerateAsync(TraceRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var scheduler = _current;
-        if (_degraded || scheduler.Fault is not null) throw new DecodeLoopFaultException(unavailable: true);
+        if (IsDegraded) throw new DecodeLoopFaultException(unavailable: true);
         var traces = scheduler.GenerateAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
         await using (traces.ConfigureAwait(false))
         {
@@ -94,11 +100,20 @@ internal sealed class DecodeLoopSupervisor : ITraceGenerator, IAsyncDisposable
         _stopping.Dispose();
     }
 
+    private static TaskCompletionSource Completed()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        done.SetResult();
+        return done;
+    }
+
     /// <summary>Waits for the scheduler's loop to end; when it failed (not stopped), replaces the scheduler.</summary>
     private async Task WatchAsync(ContinuousBatchScheduler scheduler)
     {
         await scheduler.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (scheduler.Fault is not { } fault || _stopping.IsCancellationRequested) return;
+        var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _serving = serving;
         _degraded = true;
         _logger.LogError(fault, "The decode loop failed; the requests in flight were failed and the loop is restarting.");
         await scheduler.DisposeAsync().ConfigureAwait(false);
@@ -111,6 +126,7 @@ internal sealed class DecodeLoopSupervisor : ITraceGenerator, IAsyncDisposable
                 _current = next;
                 Interlocked.Increment(ref _restarts);
                 _degraded = false;
+                serving.TrySetResult();
                 _logger.LogWarning("The decode loop was restarted ({Restarts} restarts).", Restarts);
                 _watch = WatchAsync(next);
                 return;

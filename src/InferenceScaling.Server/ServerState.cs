@@ -25,6 +25,9 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>1 once the host is stopping.</summary>
     private int _stopping;
 
+    /// <summary>Completes when <see cref="DrainAsync"/> is first called.</summary>
+    private readonly TaskCompletionSource _drainStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Completes when the host is stopping and the last request in flight has left.</summary>
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -82,6 +85,9 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>Whether the host is stopping: new requests get 503 while the ones in flight finish.</summary>
     public bool Stopping => Volatile.Read(ref _stopping) != 0;
 
+    /// <summary>Completes when the drain starts (tests wait on it instead of polling).</summary>
+    internal Task DrainStarted => _drainStarted.Task;
+
     /// <summary>Requests admitted and not yet answered.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -92,6 +98,7 @@ internal sealed class ServerState : IAsyncDisposable
     public Task DrainAsync()
     {
         Interlocked.Exchange(ref _stopping, 1);
+        _drainStarted.TrySetResult();
         if (Volatile.Read(ref _inFlight) == 0) _drained.TrySetResult();
         return _drained.Task;
     }

@@ -27,14 +27,79 @@ internal static class RequestBody
         CheckMediaType(context.Request);
         var bytes = await ReadBytesAsync(context, maxBytes, timeout).ConfigureAwait(false);
         if (bytes.Length == 0) throw ApiException.BadRequest("The request body is empty; send a JSON object.", null, "invalid_json");
+        T request;
         try
         {
-            return JsonSerializer.Deserialize(bytes.Span, type)
+            request = JsonSerializer.Deserialize(bytes.Span, type)
                 ?? throw ApiException.BadRequest("The request body must be a JSON object, not null.", null, "invalid_json");
         }
         catch (JsonException ex)
         {
             throw ErrorFor(ex, bytes, expected);
+        }
+
+        // Fields kept as JSON (budget, stop, content, metadata) are not decoded by the deserializer: find text in them
+        // that cannot become a string now, rather than when a handler reads it.
+        if (MayHoldBadText(bytes.Span)) CheckText(bytes);
+        return request;
+    }
+
+    /// <summary>Whether the body has bytes that are not UTF-8 or an escape of a surrogate (<c>\uD800</c>–<c>\uDFFF</c>).</summary>
+    private static bool MayHoldBadText(ReadOnlySpan<byte> body)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(body)) return true;
+        for (var i = 0; i + 2 < body.Length; i++)
+        {
+            if (body[i] != '\\') continue;
+            if (body[i + 1] == 'u' && (body[i + 2] | 0x20) == 'd') return true;
+            i++; // the escaped character (an escaped backslash starts no escape)
+        }
+
+        return false;
+    }
+
+    /// <summary>Throws a 400 naming the first string or field name that is not valid Unicode.</summary>
+    private static void CheckText(ReadOnlyMemory<byte> bytes)
+    {
+        using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 });
+        if (FindUnreadable(document.RootElement, "") is { } at)
+        {
+            var param = at.Length == 0 ? null : at;
+            throw ApiException.BadRequest($"{Where(param)} holds text that is not valid Unicode (a lone surrogate or bytes that are not UTF-8).", param, "invalid_encoding");
+        }
+    }
+
+    /// <summary>The path of the first unreadable string or name under <paramref name="element"/>, or null.</summary>
+    private static string? FindUnreadable(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return IsReadable(element) ? null : path;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                    if (FindUnreadable(item, $"{path}[{i++}]") is { } found) return found;
+                return null;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return path;
+                    }
+
+                    if (FindUnreadable(property.Value, path.Length == 0 ? name : $"{path}.{name}") is { } found) return found;
+                }
+
+                return null;
+            default:
+                return null;
         }
     }
 
@@ -111,7 +176,12 @@ internal static class RequestBody
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 return ApiException.BadRequest($"The request body must be a JSON object, not {Describe(document.RootElement)}.", null, "invalid_json");
             if (ex.Message.StartsWith("Duplicate property", StringComparison.Ordinal))
-                return ApiException.BadRequest($"{Where(param)} appears more than once.", param, "duplicate_field");
+            {
+                // Inside a field kept as JSON the path stops at that field; the message names the repeated key.
+                var quoted = ex.Message.Split('\'') is { Length: >= 3 } parts ? parts[1] : null;
+                var duplicate = quoted is null || param is null || param == quoted || param.EndsWith("." + quoted, StringComparison.Ordinal) ? param : $"{param}.{quoted}";
+                return ApiException.BadRequest($"{Where(duplicate)} appears more than once.", duplicate, "duplicate_field");
+            }
             if (ex.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
                 return ApiException.BadRequest($"Unknown field '{param}'.", param, "unknown_field");
             if (param is null)

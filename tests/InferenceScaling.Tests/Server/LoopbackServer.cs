@@ -40,7 +40,8 @@ internal sealed class LoopbackServer : IAsyncDisposable
     /// Starts the service; the first scheduler starts <paramref name="paused"/> and takes its steps through
     /// <paramref name="stepGate"/> when given; replacements (after a fault) are plain.
     /// </summary>
-    public static async Task<LoopbackServer> StartAsync(DecoderModel model, ServerOptions? options = null, bool paused = false, SemaphoreSlim? stepGate = null)
+    /// <param name="beforeReplacement">Runs (on the supervisor's thread) before each replacement scheduler is made: a test holds the degraded window open with it.</param>
+    public static async Task<LoopbackServer> StartAsync(DecoderModel model, ServerOptions? options = null, bool paused = false, SemaphoreSlim? stepGate = null, Action? beforeReplacement = null)
     {
         // The arith format is short enough for the fixture's 96-token context.
         options ??= new ServerOptions();
@@ -50,7 +51,12 @@ internal sealed class LoopbackServer : IAsyncDisposable
         var first = true;
         var app = SolveServer.Build(options, ["--urls", "http://127.0.0.1:0"], model, ownsModel: false, () =>
         {
-            if (!first) return new ContinuousBatchScheduler(model, schedulerOptions);
+            if (!first)
+            {
+                beforeReplacement?.Invoke();
+                return new ContinuousBatchScheduler(model, schedulerOptions);
+            }
+
             first = false;
             return scheduler;
         });
@@ -61,6 +67,14 @@ internal sealed class LoopbackServer : IAsyncDisposable
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
         Client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+
+    /// <summary>Posts raw bytes as <c>application/json</c> (bodies that are not valid UTF-8).</summary>
+    public Task<HttpResponseMessage> PostBytesAsync(string path, byte[] body, string contentType = "application/json")
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return Client.PostAsync(path, content);
+    }
 
     /// <summary>Posts and returns as soon as the headers are in, so a stream can be read while the server writes it.</summary>
     public Task<HttpResponseMessage> PostStreamingAsync(string path, string json, HttpClient? client = null) =>
