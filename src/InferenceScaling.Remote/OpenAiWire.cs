@@ -127,6 +127,7 @@ internal static class OpenAiWire
         var tokens = lp.GetProperty("tokens");
         var logProbs = lp.GetProperty("token_logprobs");
         lp.TryGetProperty("top_logprobs", out var tops);
+        lp.TryGetProperty("text_offset", out var offsets);
         var n = tokens.GetArrayLength();
         if (logProbs.GetArrayLength() != n) throw new JsonException("'tokens' and 'token_logprobs' differ in length");
         for (var j = 0; j < n; j++)
@@ -139,7 +140,8 @@ internal static class OpenAiWire
             }
 
             var l = logProbs[j];
-            trace.AddToken(vocabulary.Id(tokens[j].GetString()!), l.ValueKind == JsonValueKind.Number ? l.GetSingle() : 0f, scratch);
+            int? offset = offsets.ValueKind == JsonValueKind.Array && j < offsets.GetArrayLength() ? offsets[j].GetInt32() : null;
+            trace.AddToken(vocabulary.Id(tokens[j].GetString()!), l.ValueKind == JsonValueKind.Number ? l.GetSingle() : 0f, scratch, offset, 0);
         }
     }
 
@@ -158,7 +160,8 @@ internal static class OpenAiWire
                     scratch.Add(new TokenLogProb(vocabulary.Id(t.GetProperty("token").GetString()!), t.GetProperty("logprob").GetSingle()));
             }
 
-            trace.AddToken(vocabulary.Id(item.GetProperty("token").GetString()!), item.GetProperty("logprob").GetSingle(), scratch);
+            var token = item.GetProperty("token").GetString()!;
+            trace.AddToken(vocabulary.Id(token), item.GetProperty("logprob").GetSingle(), scratch, null, token.Length);
         }
     }
 }

@@ -151,9 +151,10 @@ public sealed class RemoteTraceGenerator : ITraceGenerator
                     if (data.SequenceEqual("[DONE]")) { done = true; break; }
                     if (!OpenAiWire.ReadChunk(data, chat, trace, _vocabulary, scratch, out var error))
                         throw new RemoteBackendException(endpoint.Address, $"{endpoint} reported an error inside the {route} stream: {error}");
+                    // The window fell low before the last token (tokens came after it, maybe in this very chunk).
+                    if (trace.LowConfidence && (trace.Finish is null || trace.CutAt is not null)) { cut = FinishReason.LowConfidence; break; }
                     if (trace.Finish is not null) continue; // read on to the usage chunk and [DONE]
                     if (control is not null && control.IsCancelled(index)) { cut = FinishReason.Cancelled; break; }
-                    if (trace.LowConfidence) { cut = FinishReason.LowConfidence; break; }
                 }
             }
         }

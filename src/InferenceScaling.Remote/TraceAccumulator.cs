@@ -38,14 +38,35 @@ internal sealed class TraceAccumulator
     /// <summary>Generated tokens so far.</summary>
     public int Count => _ids.Count;
 
-    /// <summary>Set when the DeepConf window fell below <see cref="TraceControl.MinWindowConfidence"/>.</summary>
+    /// <summary>Set when the DeepConf window fell below <see cref="TraceControl.MinWindowConfidence"/>: later tokens are dropped.</summary>
     public bool LowConfidence { get; private set; }
+
+    /// <summary>
+    /// Where the text is cut when tokens after a low-confidence window came in the same chunk (an endpoint that sends
+    /// a whole trace at once): the text offset of the first dropped token. Null when nothing was dropped.
+    /// </summary>
+    public int? CutAt { get; private set; }
+
+    /// <summary>Characters of token text seen so far (where offsets are not sent, as on chat).</summary>
+    private int _chars;
 
     public void AppendText(string text) => _text.Append(text);
 
-    /// <summary>Adds one generated token. <paramref name="top"/> holds the step's most likely tokens in any order (it may include the chosen one).</summary>
-    public void AddToken(int id, float logProb, List<TokenLogProb> top)
+    /// <summary>
+    /// Adds one generated token. <paramref name="top"/> holds the step's most likely tokens in any order (it may include
+    /// the chosen one). <paramref name="textOffset"/> is where the token starts in the generated text (completions'
+    /// <c>text_offset</c>), or null to count <paramref name="pieceLength"/> characters per token.
+    /// </summary>
+    public void AddToken(int id, float logProb, List<TokenLogProb> top, int? textOffset, int pieceLength)
     {
+        var start = textOffset ?? _chars;
+        _chars = start + pieceLength;
+        if (LowConfidence)
+        {
+            CutAt ??= start;
+            return;
+        }
+
         top.Sort(static (a, b) => b.LogProb.CompareTo(a.LogProb));
         var k = Math.Min(_options.ConfidenceTopK, top.Count);
         float sum = 0;
@@ -73,6 +94,7 @@ internal sealed class TraceAccumulator
     public Trace ToTrace(int index, FinishReason reason, TimeSpan decode)
     {
         var text = _text.ToString();
+        if (CutAt is { } cut && cut < text.Length) text = text[..cut];
         if (reason == FinishReason.StopString)
         {
             // Endpoints drop the stop string already; cut here too in case one did not.

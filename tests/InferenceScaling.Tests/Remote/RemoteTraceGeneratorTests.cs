@@ -387,6 +387,26 @@ public sealed class RemoteTraceGeneratorTests
     }
 
     [Fact]
+    public async Task LowWindowConfidence_InsideAWholeTraceChunk_CutsAtTheSameToken()
+    {
+        // An endpoint that sends a finished trace in one chunk (infscale serve does): the tokens after the window
+        // fell low are dropped and the text is cut at the first dropped token's offset.
+        var fake = new FakeEndpoints();
+        fake.On("a", _ => FakeEndpoints.Sse([
+            """{"id":"cmpl-1","object":"text_completion","created":1,"model":"fake-model","choices":[{"index":0,"text":"ab cd ef","logprobs":{"text_offset":[0,1,3,4,6,7],"token_logprobs":[-0.1,-0.1,-2,-2,-0.1,-0.1],"tokens":["token_id:1","token_id:2","token_id:3","token_id:4","token_id:5","token_id:6"],"top_logprobs":[{"token_id:1":-0.1,"token_id:9":-9},{"token_id:2":-0.1,"token_id:9":-9},{"token_id:3":-2,"token_id:9":-2.1},{"token_id:4":-2,"token_id:9":-2.1},{"token_id:5":-0.1,"token_id:9":-9},{"token_id:6":-0.1,"token_id:9":-9}]},"finish_reason":"stop","stop_reason":null}]}""",
+        ]));
+        using var backend = Backend(fake, null, "a");
+        var control = new TraceControl { MinWindowConfidence = 3.0, ConfidenceWindow = 2 };
+
+        var trace = await backend.TraceGenerator.GenerateOneAsync(Request(control: control));
+
+        // Confidences 4.55, 4.55, 2.05, 2.05: the window of two falls below 3 at the fourth token.
+        Assert.Equal(FinishReason.LowConfidence, trace.FinishReason);
+        Assert.Equal([1, 2, 3, 4], trace.TokenIds);
+        Assert.Equal("ab cd ", trace.Text);
+    }
+
+    [Fact]
     public async Task ModelNotServed_FailsNamingBoth()
     {
         var fake = new FakeEndpoints();
