@@ -112,6 +112,8 @@ public static class SolveServer
             ServerJsonContext.Default.SolveRequest, SolveEndpoint.Expected, SolveEndpoint.HandleAsync));
         app.MapPost("/v1/chat/completions", context => EndpointRunner.RunAsync(context, state, "chat_completions",
             ServerJsonContext.Default.ChatCompletionRequest, ChatCompletionsEndpoint.Expected, ChatCompletionsEndpoint.HandleAsync));
+        app.MapPost("/v1/completions", context => EndpointRunner.RunAsync(context, state, "completions",
+            ServerJsonContext.Default.CompletionRequest, CompletionsEndpoint.Expected, CompletionsEndpoint.HandleAsync));
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }

@@ -24,5 +24,8 @@ namespace InferenceScaling.Server;
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(HealthBody))]
 [JsonSerializable(typeof(ModelListBody))]
+[JsonSerializable(typeof(CompletionRequest))]
+[JsonSerializable(typeof(CompletionBody))]
+[JsonSerializable(typeof(CompletionChunkBody))]
 [JsonSerializable(typeof(JsonElement))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext;
