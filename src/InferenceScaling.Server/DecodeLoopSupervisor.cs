@@ -66,6 +66,13 @@ internal sealed class DecodeLoopSupervisor : ITraceGenerator, IAsyncDisposable
     public int CountTokens(string text) => _current.CountTokens(text);
 
     /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : _current.GetService(serviceType, serviceKey);
+    }
+
+    /// <inheritdoc />
     /// <exception cref="DecodeLoopFaultException">The decode loop failed under the request, or is being replaced.</exception>
     public async IAsyncEnumerable<Trace> GenerateAsync(TraceRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -8,7 +8,7 @@ namespace InferenceScaling.Server;
 /// A trace generator that passes every trace through from the one it wraps and counts them, so a stream can tell its
 /// client how far the vote has got while the answer is not yet known. Thread-safe: traces may finish on any thread.
 /// </summary>
-internal sealed class TraceProgress(ITraceGenerator inner) : ITraceGenerator
+internal sealed class TraceProgress(ITraceGenerator inner) : DelegatingTraceGenerator(inner)
 {
     /// <summary>
     /// One pending "something changed" signal at most: a reader that falls behind reads the latest counts once
@@ -39,9 +39,9 @@ internal sealed class TraceProgress(ITraceGenerator inner) : ITraceGenerator
     public ChannelReader<bool> Changes => _changed.Reader;
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<Trace> GenerateAsync(TraceRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public override async IAsyncEnumerable<Trace> GenerateAsync(TraceRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var trace in inner.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
+        await foreach (var trace in InnerGenerator.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
         {
             Interlocked.Add(ref _tokens, trace.GeneratedTokens);
             Interlocked.Increment(ref _traces);
@@ -49,9 +49,6 @@ internal sealed class TraceProgress(ITraceGenerator inner) : ITraceGenerator
             yield return trace;
         }
     }
-
-    /// <inheritdoc />
-    public int CountTokens(string text) => inner.CountTokens(text);
 
     /// <summary>Ends <see cref="Changes"/> (the work is over).</summary>
     public void Complete() => _changed.Writer.TryComplete();

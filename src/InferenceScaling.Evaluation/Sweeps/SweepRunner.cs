@@ -191,7 +191,7 @@ public sealed class SweepRunner
     }
 
     /// <summary>Passes requests through and counts the traces and tokens that come back, for progress reports.</summary>
-    private sealed class CountingGenerator(ITraceGenerator inner) : ITraceGenerator
+    private sealed class CountingGenerator(ITraceGenerator inner) : DelegatingTraceGenerator(inner)
     {
         /// <summary>Traces seen.</summary>
         private long _traces;
@@ -203,11 +203,9 @@ public sealed class SweepRunner
 
         public long Tokens => Interlocked.Read(ref _tokens);
 
-        public int CountTokens(string text) => inner.CountTokens(text);
-
-        public async IAsyncEnumerable<Trace> GenerateAsync(TraceRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        public override async IAsyncEnumerable<Trace> GenerateAsync(TraceRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
-            await foreach (var trace in inner.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
+            await foreach (var trace in InnerGenerator.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
             {
                 Interlocked.Increment(ref _traces);
                 Interlocked.Add(ref _tokens, trace.GeneratedTokens);

@@ -38,8 +38,27 @@ public sealed class OnnxTraceGenerator : ITraceGenerator
     /// <summary>The model this generator runs.</summary>
     public DecoderModel Model => _model;
 
+    /// <summary>The scorer <see cref="GetService"/> hands out, made on first request.</summary>
+    private OnnxContinuationScorer? _scorer;
+
     /// <inheritdoc />
     public int CountTokens(string text) => _model.Tokenizer.Encode(text).Length;
+
+    /// <inheritdoc />
+    /// <remarks>Answers <see cref="DecoderModel"/>, <see cref="Tokenization.ModelTokenizer"/> and
+    /// <see cref="IContinuationScorer"/> (one <see cref="OnnxContinuationScorer"/> over the same model, made on first
+    /// request), and this generator itself.</remarks>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null) return null;
+        if (serviceType.IsInstanceOfType(this)) return this;
+        if (serviceType == typeof(DecoderModel)) return _model;
+        if (serviceType == typeof(Tokenization.ModelTokenizer)) return _model.Tokenizer;
+        if (serviceType == typeof(IContinuationScorer) || serviceType == typeof(OnnxContinuationScorer))
+            return LazyInitializer.EnsureInitialized(ref _scorer, () => new OnnxContinuationScorer(_model));
+        return null;
+    }
 
     /// <inheritdoc />
     public async IAsyncEnumerable<Trace> GenerateAsync(TraceRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)

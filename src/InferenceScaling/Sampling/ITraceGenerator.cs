@@ -17,4 +17,20 @@ public interface ITraceGenerator
 
     /// <summary>Counts the prompt's tokens as this generator would see them (for budgets and usage reports).</summary>
     int CountTokens(string text);
+
+    /// <summary>
+    /// Asks the generator for an object of <paramref name="serviceType"/> it holds or is: the model, its tokenizer, a
+    /// continuation scorer over the same model, or an inner generator of a wrapper (as <c>IChatClient.GetService</c>).
+    /// Lets a pipeline find its scorer and tokenizer from the generator alone. The default returns this generator when
+    /// it is of that type and no key is given, else null; implementations add what they hold.
+    /// </summary>
+    /// <param name="serviceType">The type asked for.</param>
+    /// <param name="serviceKey">An optional key; null for the unkeyed service.</param>
+    /// <returns>The object, or null when the generator has none of that type.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="serviceType"/> is null.</exception>
+    object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+    }
 }

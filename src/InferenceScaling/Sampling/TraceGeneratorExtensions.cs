@@ -3,6 +3,18 @@ namespace InferenceScaling.Sampling;
 /// <summary>Conveniences over <see cref="ITraceGenerator"/>.</summary>
 public static class TraceGeneratorExtensions
 {
+    /// <summary>Asks <paramref name="generator"/> for a <typeparamref name="TService"/> (see <see cref="ITraceGenerator.GetService"/>).</summary>
+    /// <typeparam name="TService">The type asked for.</typeparam>
+    /// <param name="generator">The generator.</param>
+    /// <param name="serviceKey">An optional key.</param>
+    /// <returns>The service, or null when the generator has none.</returns>
+    public static TService? GetService<TService>(this ITraceGenerator generator, object? serviceKey = null)
+        where TService : class
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        return generator.GetService(typeof(TService), serviceKey) as TService;
+    }
+
     /// <summary>Generates all traces of <paramref name="request"/> and returns them in index order.</summary>
     /// <param name="generator">The generator.</param>
     /// <param name="request">What to generate.</param>

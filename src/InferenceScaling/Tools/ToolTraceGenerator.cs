@@ -8,17 +8,13 @@ namespace InferenceScaling.Tools;
 /// refinement all decode with the same tools. A request that brings its own injector keeps it. Thread-safe when the
 /// inner generator is.
 /// </summary>
-public sealed class ToolTraceGenerator : ITraceGenerator
+public sealed class ToolTraceGenerator : DelegatingTraceGenerator
 {
-    /// <summary>The generator that decodes.</summary>
-    private readonly ITraceGenerator _inner;
-
     /// <summary>Wraps <paramref name="inner"/> so its requests decode with <paramref name="tools"/>.</summary>
     public ToolTraceGenerator(ITraceGenerator inner, ToolSet tools)
+        : base(inner)
     {
-        ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(tools);
-        _inner = inner;
         Tools = tools;
     }
 
@@ -26,12 +22,9 @@ public sealed class ToolTraceGenerator : ITraceGenerator
     public ToolSet Tools { get; }
 
     /// <inheritdoc />
-    public int CountTokens(string text) => _inner.CountTokens(text);
-
-    /// <inheritdoc />
-    public IAsyncEnumerable<Trace> GenerateAsync(TraceRequest request, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<Trace> GenerateAsync(TraceRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _inner.GenerateAsync(request.Injector is null ? request with { Injector = Tools.Factory } : request, cancellationToken);
+        return InnerGenerator.GenerateAsync(request.Injector is null ? request with { Injector = Tools.Factory } : request, cancellationToken);
     }
 }
