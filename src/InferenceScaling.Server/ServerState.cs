@@ -56,7 +56,7 @@ internal sealed class ServerState : IAsyncDisposable
         _ownsModel = ownsModel;
         Supervisor = supervisor;
         ModelId = options.ModelId ?? Path.GetFileName(model.Folder.TrimEnd(Path.DirectorySeparatorChar));
-        Prompts = FindPrompts(options.PromptSet ?? model.PromptSet);
+        Prompts = FindPrompts(model.ChatTemplate, options.PromptSet ?? model.PromptSet);
         _check = Prompts is null ? null : ArithProfile.CheckOptionsFor(Prompts, model.Tokenizer.Encode);
         _checker = Prompts is null ? null : ArithProfile.Checker(Prompts, supervisor, new OnnxContinuationScorer(model), _check);
         _latency = _meter.CreateHistogram<double>("inferencescaling.server.request.duration", "s", "Time to answer a request, by endpoint and status.");
@@ -202,11 +202,11 @@ internal sealed class ServerState : IAsyncDisposable
         if (_ownsModel) Model.Dispose();
     }
 
-    private static PromptSet? FindPrompts(string? name)
+    private static PromptSet? FindPrompts(Templates.ChatTemplate? template, string? name)
     {
         try
         {
-            return PromptSet.Find(name);
+            return PromptSet.For(template, name);
         }
         catch (InvalidDataException)
         {

@@ -46,7 +46,7 @@ internal static class EvalVerifyCommand
             var problems = EvalSet.Load(parse.GetValue(set)!).Problems;
             if (parse.GetValue(limit) is { } l) problems = [.. problems.Take(l)];
             using var m = model.Load(parse);
-            var prompts = PromptSet.Find(m.PromptSet);
+            var prompts = PromptSet.ForModel(m);
             var generator = new GreedyCache(new OnnxTraceGenerator(m));
             var extractor = new MathAnswerExtractor();
             var eq = MathAnswerEquivalence.Instance;

@@ -75,7 +75,7 @@ internal static class SolveCommand
             };
 
             using var m = model.Load(parse);
-            var prompts = PromptSet.Find(m.PromptSet);
+            var prompts = PromptSet.ForModel(m);
             var options = new SelfConsistencyOptions
             {
                 PromptTemplate = prompts.Solve,

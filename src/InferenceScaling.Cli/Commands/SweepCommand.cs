@@ -64,7 +64,7 @@ internal static class SweepCommand
             var set = fresh ? EvalSet.Draw(s, parse.GetValue(count), d) : EvalSet.Load(evalArg);
 
             using var m = model.Load(parse);
-            var prompts = PromptSet.Find(m.PromptSet ?? "chat");
+            var prompts = PromptSet.ForModel(m);
             var modelFile = Path.Combine(m.Folder, "model.onnx");
             var hash = File.Exists(modelFile) ? SweepRunManifest.Sha256(modelFile) : "unknown";
             var t = parse.GetValue(temperature) ?? m.DefaultTemperature ?? 0.8f;

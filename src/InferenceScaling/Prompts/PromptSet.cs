@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using InferenceScaling.Templates;
 using InferenceScaling.Tools;
 
 namespace InferenceScaling.Prompts;
@@ -8,6 +9,12 @@ namespace InferenceScaling.Prompts;
 /// A model's prompt templates (solve, critique, revise) and how its critiques state a verdict, loaded from a folder
 /// under <c>prompts/</c> described by <c>prompt-set.json</c>. Immutable and thread-safe.
 /// </summary>
+/// <remarks>
+/// Bound to a model's chat template (<see cref="WithChatTemplate"/>, or <see cref="ForModel"/>), every prompt it
+/// makes is a conversation rendered through that template: the set's <see cref="SystemPrompt"/> (or the system turn
+/// of <see cref="History"/>), the earlier turns, then the filled-in template text as the user's turn, ending with the
+/// assistant header (<c>add_generation_prompt</c>). Without one, prompts are the plain text, as before.
+/// </remarks>
 public sealed class PromptSet
 {
     private PromptSet(string name, string solve, string critique, string revise, string verdictCorrect, Regex verdictWrong, IReadOnlyList<string> stop, string folder)
@@ -18,7 +25,7 @@ public sealed class PromptSet
         ReviseTemplate = revise;
         VerdictCorrect = verdictCorrect;
         VerdictWrong = verdictWrong;
-        StopStrings = stop;
+        _stop = stop;
         Folder = folder;
     }
 
@@ -43,8 +50,92 @@ public sealed class PromptSet
     /// <summary>Pattern of a "wrong" verdict; its first group, when present, is the faulty step.</summary>
     public Regex VerdictWrong { get; }
 
-    /// <summary>Stop strings for every generation with this set.</summary>
-    public IReadOnlyList<string> StopStrings { get; }
+    /// <summary>
+    /// Stop strings for every generation with this set; with a chat template, its end-of-turn text
+    /// (<see cref="Templates.ChatTemplate.EndOfTurn"/>) too.
+    /// </summary>
+    public IReadOnlyList<string> StopStrings => ChatTemplate?.EndOfTurn is { } eot && !_stop.Contains(eot) ? [.. _stop, eot] : _stop;
+
+    /// <summary>The stop strings of <c>prompt-set.json</c>.</summary>
+    private readonly IReadOnlyList<string> _stop;
+
+    /// <summary>
+    /// The system message sent first when prompts go through a chat template (<c>system</c> in
+    /// <c>prompt-set.json</c>); null for none. Plain prompts do not use it.
+    /// </summary>
+    public string? SystemPrompt { get; private init; }
+
+    /// <summary>The chat template prompts are rendered through; null for plain prompts.</summary>
+    public ChatTemplate? ChatTemplate { get; private init; }
+
+    /// <summary>
+    /// Earlier turns of the conversation a question came in (system and history), placed before the user's turn when
+    /// prompts go through a chat template; empty by default. A system turn here replaces <see cref="SystemPrompt"/>.
+    /// </summary>
+    public IReadOnlyList<ChatTurn> History { get; private init; } = [];
+
+    /// <summary>This set with its prompts rendered through <paramref name="template"/>.</summary>
+    public PromptSet WithChatTemplate(ChatTemplate template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        return Copy(template, History);
+    }
+
+    /// <summary>This set with <paramref name="history"/> before every user turn (chat-template prompts only).</summary>
+    public PromptSet WithHistory(IReadOnlyList<ChatTurn> history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        return Copy(ChatTemplate, [.. history]);
+    }
+
+    private PromptSet Copy(ChatTemplate? template, IReadOnlyList<ChatTurn> history) =>
+        new(Name, SolveTemplate, CritiqueTemplate, ReviseTemplate, VerdictCorrect, VerdictWrong, _stop, Folder)
+        {
+            StepJudgements = StepJudgements,
+            StepPattern = StepPattern,
+            CalcTemplate = CalcTemplate,
+            CalcResultTemplate = CalcResultTemplate,
+            SystemPrompt = SystemPrompt,
+            ChatTemplate = template,
+            History = history,
+        };
+
+    /// <summary>
+    /// The prompt for a filled-in template text: the text itself, or with a chat template the conversation
+    /// (system, history, this text as the user's turn) rendered with the assistant header at the end.
+    /// </summary>
+    /// <exception cref="TemplateException">The chat template refused the conversation.</exception>
+    public string AsPrompt(string userText)
+    {
+        ArgumentNullException.ThrowIfNull(userText);
+        if (ChatTemplate is null) return userText;
+        var turns = new List<ChatTurn>(History.Count + 2);
+        if (SystemPrompt is { } system && !History.Any(t => t.Role == "system")) turns.Add(ChatTurn.System(system));
+        turns.AddRange(History);
+        turns.Add(ChatTurn.User(userText));
+        return ChatTemplate.Render(turns, addGenerationPrompt: true);
+    }
+
+    /// <summary>
+    /// The prompt set for a model: with a chat template (<see cref="Runtime.DecoderModel.ChatTemplate"/>) the named set, or
+    /// <c>instruct-math</c> when none is named, bound to that template; without one the named set, or <c>chat</c>, as
+    /// plain text.
+    /// </summary>
+    /// <param name="model">The loaded model.</param>
+    /// <param name="name">A set named by the user; null for the folder's <c>inference_scaling.json</c> choice or the default.</param>
+    /// <param name="promptsRoot">Where prompt sets live; null to search beside and above the application.</param>
+    public static PromptSet ForModel(Runtime.DecoderModel model, string? name = null, string? promptsRoot = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return For(model.ChatTemplate, name ?? model.PromptSet, promptsRoot);
+    }
+
+    /// <summary>As <see cref="ForModel"/>, from a chat template (null for none) and a set name.</summary>
+    public static PromptSet For(ChatTemplate? template, string? name, string? promptsRoot = null) =>
+        template is null ? Find(name ?? "chat", promptsRoot) : Find(name ?? InstructSetName, promptsRoot).WithChatTemplate(template);
+
+    /// <summary>The prompt set for models with a chat template when none is named.</summary>
+    public const string InstructSetName = "instruct-math";
 
     /// <summary>
     /// The words a critique writes after each step it re-checks (<c>step_ok</c> / <c>step_wrong</c> in
@@ -102,17 +193,17 @@ public sealed class PromptSet
     }
 
     /// <summary>The solve prompt for a question.</summary>
-    public string Solve(string question) => SolveTemplate.Replace("{question}", question, StringComparison.Ordinal);
+    public string Solve(string question) => AsPrompt(SolveTemplate.Replace("{question}", question, StringComparison.Ordinal));
 
     /// <summary>The critique prompt for a question and a candidate solution.</summary>
     public string Critique(string question, string solution) =>
-        CritiqueTemplate.Replace("{question}", question, StringComparison.Ordinal).Replace("{solution}", solution, StringComparison.Ordinal);
+        AsPrompt(CritiqueTemplate.Replace("{question}", question, StringComparison.Ordinal).Replace("{solution}", solution, StringComparison.Ordinal));
 
     /// <summary>The revise prompt for a question, a solution and its critique.</summary>
     public string Revise(string question, string solution, string critique) =>
-        ReviseTemplate.Replace("{question}", question, StringComparison.Ordinal)
+        AsPrompt(ReviseTemplate.Replace("{question}", question, StringComparison.Ordinal)
             .Replace("{solution}", solution, StringComparison.Ordinal)
-            .Replace("{critique}", critique, StringComparison.Ordinal);
+            .Replace("{critique}", critique, StringComparison.Ordinal));
 
     /// <summary>Loads the set in <paramref name="folder"/> (which holds <c>prompt-set.json</c>).</summary>
     /// <exception cref="InvalidDataException">A missing file or field, or a bad pattern; the message names it.</exception>

@@ -40,6 +40,12 @@ public sealed class DecoderModel : IDisposable
     /// <summary>The sampling temperature from <c>generation_config.json</c>, if it gives one.</summary>
     public float? DefaultTemperature { get; }
 
+    /// <summary>
+    /// The folder's chat template (<c>chat_template.jinja</c> or <c>tokenizer_config.json</c>'s <c>chat_template</c>),
+    /// or null when it has none. When its end-of-turn text is one special token, that token ends a trace as EOS does.
+    /// </summary>
+    public Templates.ChatTemplate? ChatTemplate { get; private init; }
+
     /// <summary>The ONNX Runtime session.</summary>
     internal InferenceSession Session { get; }
 
@@ -65,6 +71,7 @@ public sealed class DecoderModel : IDisposable
 
         // The tokenizer is cheap and its errors are common: load it before the session.
         var tokenizer = ModelTokenizer.Load(folder);
+        var chatTemplate = Templates.ChatTemplate.Load(folder);
 
         var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         InferenceSession? session = null;
@@ -82,11 +89,13 @@ public sealed class DecoderModel : IDisposable
             }
 
             var signature = Discover(session, modelPath, config, decoder, genai, generation, options);
+            if (chatTemplate?.EndOfTurn is { } endOfTurn && tokenizer.SpecialTokens.TryGetValue(endOfTurn, out var endOfTurnId) && !signature.EndOfSequenceIds.Contains(endOfTurnId))
+                signature = signature with { EndOfSequenceIds = new HashSet<int>(signature.EndOfSequenceIds) { endOfTurnId } };
             if (tokenizer.Inner is not null && signature.VocabularySize <= 0)
                 throw new ModelLoadException($"{modelPath}: vocabulary size unknown.");
             var promptSet = extra is { } e && e.TryGetProperty("prompt_set", out var ps) ? ps.GetString() : null;
             float? temperature = generation is { } gen && gen.TryGetProperty("temperature", out var temp) && temp.ValueKind == JsonValueKind.Number ? temp.GetSingle() : null;
-            var model = new DecoderModel(Path.GetFullPath(folder), session, signature, tokenizer, device, promptSet, temperature);
+            var model = new DecoderModel(Path.GetFullPath(folder), session, signature, tokenizer, device, promptSet, temperature) { ChatTemplate = chatTemplate };
             session = null;
             return model;
         }
