@@ -25,7 +25,8 @@ public sealed class SweepStrategyCatalog
     /// <item><c>adaptive</c>: <see cref="Solving.SelfConsistencySolver"/> run live under <see cref="SweepStrategyContext.AdaptiveBudget"/>(k).</item>
     /// <item><c>sc+verify</c>, <c>sc+refine</c>, <c>sc+verify+refine</c>: self-consistency with the verification and/or
     /// refinement stages, run live under <see cref="SweepStrategyContext.StagedBudget"/>(k); they need
-    /// <see cref="SweepOptions.Prompts"/>.</item>
+    /// <see cref="SweepOptions.Prompts"/>. With cheap checks (<see cref="SweepStrategyContext.ChecksAreCheap"/>),
+    /// <c>sc+verify</c> may check every distinct candidate.</item>
     /// </list>
     /// </summary>
     public static SweepStrategyCatalog CreateDefault()
@@ -47,7 +48,8 @@ public sealed class SweepStrategyCatalog
     private static SolverSweepStrategy Staged(SweepStrategyContext ctx, string name, bool verify, bool refine) =>
         ctx.Options.Prompts is null
             ? throw new NotSupportedException($"Strategy '{name}' needs SweepOptions.Prompts (the critique and revise templates).")
-            : new SolverSweepStrategy(name, ctx, seed => ctx.CreateStagedSolver(seed, verify, refine), k => SweepStrategyContext.StagedBudget(k, verify, refine));
+            : new SolverSweepStrategy(name, ctx, seed => ctx.CreateStagedSolver(seed, verify, refine),
+                k => SweepStrategyContext.StagedBudget(k, verify, refine, checkEveryCandidate: verify && !refine && ctx.ChecksAreCheap));
 
     /// <summary>Adds <paramref name="name"/>, or replaces an existing (or reserved) entry of that name.</summary>
     /// <param name="name">The strategy's name.</param>
@@ -72,9 +74,6 @@ public sealed class SweepStrategyCatalog
         Set(name, (null, reason));
         return this;
     }
-
-    /// <summary>Whether <paramref name="name"/> is registered and can run (not unknown, not reserved).</summary>
-    public bool IsAvailable(string name) => name is not null && _entries.TryGetValue(name, out var e) && e.Factory is not null;
 
     /// <summary>Checks names without building anything, so a bad name fails before a model is loaded.</summary>
     /// <param name="names">The names.</param>

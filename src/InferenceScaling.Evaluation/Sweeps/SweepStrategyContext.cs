@@ -79,17 +79,26 @@ public sealed class SweepStrategyContext
     }
 
     /// <summary>
+    /// Whether the run's checks are cheap step checks (a <see cref="SweepOptions.Scorer"/> and a prompt set with step
+    /// checks, <see cref="Prompts.PromptSet.HasStepChecks"/>): a check then costs a few scored tokens instead of a
+    /// written critique, so verification can afford to check every distinct candidate.
+    /// </summary>
+    public bool ChecksAreCheap => Options.Scorer is not null && Options.Prompts is { HasStepChecks: true };
+
+    /// <summary>
     /// The budget of the staged strategies at <paramref name="samples"/>: k samples without early stopping (as
-    /// <c>sc</c>), max(1, k / 4) verification checks (the <see cref="Budget.FromKnob"/> ratio, at least one so the
-    /// stage runs) when <paramref name="verify"/>, and one refinement round when <paramref name="refine"/>.
+    /// <c>sc</c>), one refinement round when <paramref name="refine"/>, and when <paramref name="verify"/> either k
+    /// checks (<paramref name="checkEveryCandidate"/>: at most k distinct candidates, so every one is checked) or
+    /// max(1, k / 4) (the <see cref="Budget.FromKnob"/> ratio, made for written critiques; at least one so the stage runs).
     /// </summary>
     /// <param name="samples">The sample budget k.</param>
     /// <param name="verify">Whether verification may spend.</param>
     /// <param name="refine">Whether refinement may spend.</param>
-    public static Budget StagedBudget(int samples, bool verify, bool refine) => new Budget
+    /// <param name="checkEveryCandidate">Allow a check per sample instead of k / 4. Default false.</param>
+    public static Budget StagedBudget(int samples, bool verify, bool refine, bool checkEveryCandidate = false) => new Budget
     {
         MaxSamples = samples,
-        MaxVerifications = verify ? Math.Max(1, samples / 4) : 0,
+        MaxVerifications = verify ? (checkEveryCandidate ? samples : Math.Max(1, samples / 4)) : 0,
         MaxRefinementRounds = refine ? 1 : 0,
     }.Validate();
 

@@ -484,7 +484,6 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
             else if (row.Advance(_sampler, _batch.LogitsOf(r), job.CheckControl, out _next[r]) is { } reason)
             {
                 _keep[r] = false;
-                job.Finished++;
                 _finished.Add((job, row.ToTrace(reason, Stopwatch.GetElapsedTime(job.DecodeStart))));
             }
 
@@ -622,9 +621,6 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
 
         /// <summary>Rows now in the batch.</summary>
         public int Active { get; set; }
-
-        /// <summary>Rows that finished in the batch.</summary>
-        public int Finished { get; set; }
 
         /// <summary>Traces handed to the caller.</summary>
         public int Delivered { get; set; }

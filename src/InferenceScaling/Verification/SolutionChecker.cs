@@ -65,9 +65,6 @@ public sealed class SolutionChecker : ICandidateChecker
     /// <summary>The settings in use.</summary>
     public CheckOptions Options => _options;
 
-    /// <summary>The verdict parser in use.</summary>
-    public VerdictParser Parser => _parser;
-
     /// <summary>Most tokens one check may generate.</summary>
     public int MaxTokens => _sampling.MaxTokens;
 

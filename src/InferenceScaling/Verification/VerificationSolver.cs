@@ -90,8 +90,10 @@ public sealed class VerificationSolver : DelegatingSolver
         ArgumentNullException.ThrowIfNull(solution);
         budget.Validate();
         if (budget.MaxVerifications == 0) return solution;
-        var groups = MajorityVote.Instance.Tally(solution.Ballots).Groups;
+        // Start from the inner stage's vote (its rule's ranking and weights), not a re-tally by majority.
+        var groups = solution.Tally.Groups;
         if (groups.Count == 0) return solution;
+        var baseWeights = BaseWeights(solution.Tally);
 
         var checks = new List<VerificationCheck>();
         var byKey = new Dictionary<string, List<VerificationCheck>>(StringComparer.Ordinal);
@@ -106,7 +108,7 @@ public sealed class VerificationSolver : DelegatingSolver
             for (var i = 0; i < groups.Count; i++)
             {
                 if (pass >= ranked[i].Count) continue;
-                if (pass == 0 && _options.StopWhenDecided && checks.Count > 0 && LeaderIsSafe(solution.Ballots, groups, byKey, scores))
+                if (pass == 0 && _options.StopWhenDecided && checks.Count > 0 && LeaderIsSafe(solution.Ballots, groups, byKey, scores, baseWeights))
                 {
                     stoppedEarly = true;
                     break;
@@ -130,7 +132,7 @@ public sealed class VerificationSolver : DelegatingSolver
             }
         }
 
-        var tally = Rule(scores).Tally(solution.Ballots);
+        var tally = Rule(scores, baseWeights).Tally(solution.Ballots);
         var candidates = new List<CandidateVerification>(tally.Groups.Count);
         foreach (var g in tally.Groups)
         {
@@ -171,25 +173,38 @@ public sealed class VerificationSolver : DelegatingSolver
         };
     }
 
-    /// <summary>The selection rule over the scores so far.</summary>
-    private IVotingRule Rule(IReadOnlyDictionary<string, double> scores) => _options.Selection == VerificationSelection.VerifierOnly
+    /// <summary>The selection rule over the scores so far, re-weighing the inner vote.</summary>
+    private IVotingRule Rule(IReadOnlyDictionary<string, double> scores, Func<Ballot, double?> baseWeights) => _options.Selection == VerificationSelection.VerifierOnly
         ? new VerifierOnlyVote(scores, _options.UncheckedScore)
-        : new VerifierWeightedVote(scores, _options.UncheckedScore);
+        : new VerifierWeightedVote(scores, _options.UncheckedScore, baseWeights);
+
+    /// <summary>
+    /// Each counted ballot's weight under the inner tally: its group's weight shared evenly by the group's ballots
+    /// (under majority exactly 1), null for a ballot the inner rule left out. Group totals are kept, so the verified
+    /// weight of a group is its inner weight × its score.
+    /// </summary>
+    private static Func<Ballot, double?> BaseWeights(VoteTally inner)
+    {
+        var weights = new Dictionary<Ballot, double>(ReferenceEqualityComparer.Instance);
+        foreach (var g in inner.Groups)
+            foreach (var b in g.Ballots) weights[b] = g.Weight / g.Count;
+        return b => weights.TryGetValue(b, out var w) ? w : null;
+    }
 
     /// <summary>
     /// Whether the leader is checked and no unchecked group could overtake it with a perfect score. Testing one
     /// unchecked group at a time suffices: both rules rank pairwise by each group's own ballots and score, and a
     /// check of one group never changes another's.
     /// </summary>
-    private bool LeaderIsSafe(IReadOnlyList<Ballot> ballots, IReadOnlyList<AnswerGroup> groups, Dictionary<string, List<VerificationCheck>> byKey, Dictionary<string, double> scores)
+    private bool LeaderIsSafe(IReadOnlyList<Ballot> ballots, IReadOnlyList<AnswerGroup> groups, Dictionary<string, List<VerificationCheck>> byKey, Dictionary<string, double> scores, Func<Ballot, double?> baseWeights)
     {
-        var leader = Rule(scores).Tally(ballots).Winner;
+        var leader = Rule(scores, baseWeights).Tally(ballots).Winner;
         if (leader is null || !byKey.ContainsKey(leader.Key)) return false;
         foreach (var g in groups)
         {
             if (byKey.ContainsKey(g.Key)) continue;
             var optimistic = new Dictionary<string, double>(scores, StringComparer.Ordinal) { [g.Key] = 1.0 };
-            if (Rule(optimistic).Tally(ballots).Winner?.Key != leader.Key) return false;
+            if (Rule(optimistic, baseWeights).Tally(ballots).Winner?.Key != leader.Key) return false;
         }
 
         return true;

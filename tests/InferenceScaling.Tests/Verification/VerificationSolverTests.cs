@@ -11,6 +11,29 @@ public sealed class VerificationSolverTests
     private static ISolver Verified(ScriptedModel model, VerificationOptions? options = null) =>
         SelfConsistency(model).AsBuilder().UseVerification(model, ScriptedPipeline.Arith, options).Build();
 
+    [Theory]
+    [InlineData(false, "5")]
+    [InlineData(true, "7")]
+    public async Task Verification_StartsFromTheInnerVoteRule_LogProbVotesStayLogProbVotes(bool logProbVote, string expected)
+    {
+        // Three unsure traces say 5, two confident ones say 7; both answers check alike. Majority keeps 5; a log-prob
+        // vote (--vote logprob --verify) must still pick 7 after verification re-weighs it.
+        var model = Model("5", "5", "5", "7", "7");
+        for (var i = 0; i < 3; i++) model.SolutionLogProbs[i] = -3f;
+        for (var i = 3; i < 5; i++) model.SolutionLogProbs[i] = -0.01f;
+        model.Checks[Checked("5")] = ScriptedCheck.Correct(0.9);
+        model.Checks[Checked("7")] = ScriptedCheck.Correct(0.9);
+        var inner = new SelfConsistencySolver(model, AnswerLineExtractor.Instance, TrimEquivalence.Instance,
+            logProbVote ? InferenceScaling.Voting.LogProbWeightedVote.Instance : null, new SelfConsistencyOptions { PromptTemplate = ScriptedPipeline.Arith.Solve });
+
+        var s = await inner.AsBuilder().UseVerification(model, ScriptedPipeline.Arith, new VerificationOptions { StopWhenDecided = false })
+            .Build().SolveAsync("q", Budget(5, verifications: 4));
+
+        Assert.Equal(2, s.Verification!.Checks.Count);
+        Assert.Equal(expected, s.Answer);
+        Assert.Equal(expected, s.Verification.Candidates[0].Key);
+    }
+
     [Fact]
     public async Task DistinctAnswers_AreCheckedOnceEachInVoteOrder()
     {

@@ -1,0 +1,31 @@
+using InferenceScaling.Evaluation;
+using InferenceScaling.Tests.Fakes;
+
+namespace InferenceScaling.Tests.Evaluation;
+
+public sealed class SweepStrategyContextTests
+{
+    [Theory]
+    [InlineData(16, false, 4)]
+    [InlineData(16, true, 16)]
+    [InlineData(2, false, 1)]
+    [InlineData(2, true, 2)]
+    public void StagedBudget_ChecksEveryCandidate_OnlyWhenAsked(int samples, bool everyCandidate, int checks)
+    {
+        var b = SweepStrategyContext.StagedBudget(samples, verify: true, refine: false, checkEveryCandidate: everyCandidate);
+
+        Assert.Equal((samples, checks, 0), (b.MaxSamples, b.MaxVerifications, b.MaxRefinementRounds));
+    }
+
+    [Fact]
+    public void ChecksAreCheap_NeedsAScorerAndAPromptSetWithStepChecks()
+    {
+        var model = ScriptedPipeline.Model("1");
+        var none = new SweepStrategyContext(model, new SweepOptions { Prompts = ScriptedPipeline.Arith });
+        var steps = new SweepStrategyContext(model, new SweepOptions { Prompts = ScriptedPipeline.Arith, Scorer = new ScriptedScorer() });
+
+        Assert.True(ScriptedPipeline.Arith.HasStepChecks);
+        Assert.False(none.ChecksAreCheap);
+        Assert.True(steps.ChecksAreCheap);
+    }
+}
