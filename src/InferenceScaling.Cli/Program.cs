@@ -12,6 +12,7 @@ root.Subcommands.Add(SweepCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(EvalVerifyCommand.Create());
 root.Subcommands.Add(PromptCommand.Create());
+root.Subcommands.Add(TokenizeCommand.Create());
 var parsed = root.Parse(args);
 // `serve` drains on SIGTERM for its own shutdown timeout (the web host handles the signal); the library's 2 s would cut it.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = parsed.CommandResult.Command.Name == "serve" ? null : TimeSpan.FromSeconds(2) };

@@ -5,34 +5,43 @@ using Microsoft.ML.Tokenizers;
 namespace InferenceScaling.Tokenization;
 
 /// <summary>
-/// A model folder's tokenizer, loaded through Microsoft.ML.Tokenizers from <c>tokenizer.json</c> (byte-level BPE),
-/// <c>vocab.json</c> + <c>merges.txt</c>, or <c>tokenizer.model</c> (SentencePiece), with the special tokens and the
-/// beginning-of-sequence rule from the folder's config files.
+/// A model folder's tokenizer: <c>tokenizer.json</c> (the Hugging Face pipeline: added tokens, normalizers,
+/// pre-tokenizers, BPE with byte fallback, post-processors, decoders; Tokenization/README.md lists what is
+/// supported), else <c>vocab.json</c> + <c>merges.txt</c> (byte-level BPE) or <c>tokenizer.model</c> (SentencePiece),
+/// both through Microsoft.ML.Tokenizers, with the special tokens and the beginning-of-sequence rule from the folder's
+/// config files.
 /// </summary>
 /// <remarks>Thread-safe for encoding and decoding.</remarks>
 public sealed class ModelTokenizer
 {
     /// <summary>GPT-2's pre-tokenizer pattern, used when a byte-level tokenizer names no pattern of its own.</summary>
-    internal const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+    internal const string Gpt2Pattern = HuggingFace.PreTokenizerStep.Gpt2Pattern;
 
     /// <summary>Token id → decoded text of that token alone; built on first use (stop-string detection).</summary>
     private string[]? _pieces;
 
+    /// <summary>The tokenizer.json pipeline, when the folder has one.</summary>
+    private readonly HuggingFace.HuggingFaceTokenizer? _json;
+
     private ModelTokenizer(Tokenizer inner, IReadOnlyDictionary<string, int> specialTokens, int? bosId, string source)
     {
         Inner = inner;
+        _json = inner as HuggingFace.HuggingFaceTokenizer;
         SpecialTokens = specialTokens;
         BeginningOfSequenceId = bosId;
         Source = source;
     }
 
-    /// <summary>The underlying Microsoft.ML.Tokenizers tokenizer.</summary>
+    /// <summary>
+    /// The underlying Microsoft.ML.Tokenizers tokenizer. Its <c>EncodeToIds</c> adds no beginning-of-sequence or
+    /// other post-processor tokens (use it for continuations).
+    /// </summary>
     public Tokenizer Inner { get; }
 
-    /// <summary>Special (added) tokens by text.</summary>
+    /// <summary>Added and special tokens by text (tokenizer.json's <c>added_tokens</c>; for tokenizer.model, the config's <c>added_tokens_decoder</c> and the model's BOS, EOS and unknown tokens); each is encoded as one id wherever the text contains it.</summary>
     public IReadOnlyDictionary<string, int> SpecialTokens { get; }
 
-    /// <summary>The id prepended to every encoded prompt, when the tokenizer config asks for one.</summary>
+    /// <summary>The id put before every encoded prompt (by tokenizer.json's post-processor, or the config's <c>add_bos_token</c>), when there is one.</summary>
     public int? BeginningOfSequenceId { get; }
 
     /// <summary>Which file the tokenizer was read from.</summary>
@@ -64,20 +73,87 @@ public sealed class ModelTokenizer
         throw new Runtime.ModelLoadException($"{folder}: no tokenizer found (expected tokenizer.json, vocab.json + merges.txt, or tokenizer.model).");
     }
 
-    /// <summary>Encodes text to token ids (with the beginning-of-sequence id first when the model uses one).</summary>
-    public int[] Encode(string text)
+    /// <summary>Encodes text to token ids, with the beginning-of-sequence id (and any other post-processor tokens) when the model uses them.</summary>
+    public int[] Encode(string text) => Encode(text, addSpecialTokens: true);
+
+    /// <summary>Encodes text to token ids; <paramref name="addSpecialTokens"/> false leaves out the beginning-of-sequence id and the post-processor's tokens.</summary>
+    public int[] Encode(string text, bool addSpecialTokens)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = Inner.EncodeToIds(text);
-        if (BeginningOfSequenceId is not { } bos || (ids.Count > 0 && ids[0] == bos)) return [.. ids];
-        var result = new int[ids.Count + 1];
-        result[0] = bos;
-        for (var i = 0; i < ids.Count; i++) result[i + 1] = ids[i];
+        if (_json is not null)
+        {
+            var pieces = EncodeJson(_json, text, addSpecialTokens);
+            var start = addSpecialTokens && NeedsBos(pieces.Count > 0 ? pieces[0].Id : -1) ? 1 : 0;
+            var ids = new int[pieces.Count + start];
+            if (start == 1) ids[0] = BeginningOfSequenceId!.Value;
+            for (var i = 0; i < pieces.Count; i++) ids[i + start] = pieces[i].Id;
+            return ids;
+        }
+
+        var inner = Inner.EncodeToIds(text);
+        if (!addSpecialTokens || !NeedsBos(inner.Count > 0 ? inner[0] : -1)) return [.. inner];
+        var result = new int[inner.Count + 1];
+        result[0] = BeginningOfSequenceId!.Value;
+        for (var i = 0; i < inner.Count; i++) result[i + 1] = inner[i];
         return result;
     }
 
-    /// <summary>Decodes token ids to text (special tokens dropped).</summary>
-    public string Decode(IEnumerable<int> ids) => Inner.Decode(ids) ?? string.Empty;
+    /// <summary>Encodes text to tokens with their vocabulary text and the characters of <paramref name="text"/> each covers.</summary>
+    public IReadOnlyList<TokenSpan> EncodeToTokens(string text, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var result = new List<TokenSpan>();
+        if (_json is not null)
+        {
+            var pieces = EncodeJson(_json, text, addSpecialTokens);
+            if (addSpecialTokens && NeedsBos(pieces.Count > 0 ? pieces[0].Id : -1)) result.Add(new TokenSpan(BeginningOfSequenceId!.Value, _json.TokenOf(BeginningOfSequenceId.Value) ?? "", 0, 0));
+            foreach (var p in pieces) result.Add(new TokenSpan(p.Id, _json.TokenOf(p.Id) ?? "", p.Start, p.End));
+            return result;
+        }
+
+        var tokens = Inner.EncodeToTokens(text, out _);
+        if (addSpecialTokens && NeedsBos(tokens.Count > 0 ? tokens[0].Id : -1))
+            result.Add(new TokenSpan(BeginningOfSequenceId!.Value, SpecialTokens.FirstOrDefault(p => p.Value == BeginningOfSequenceId).Key ?? "", 0, 0));
+        foreach (var t in tokens)
+        {
+            var (offset, length) = t.Offset.GetOffsetAndLength(text.Length);
+            result.Add(new TokenSpan(t.Id, t.Value, offset, offset + length));
+        }
+
+        return result;
+    }
+
+    /// <summary>Decodes token ids to text, special tokens dropped.</summary>
+    public string Decode(IEnumerable<int> ids) => Decode(ids, skipSpecialTokens: true);
+
+    /// <summary>Decodes token ids to text; special tokens are kept when <paramref name="skipSpecialTokens"/> is false.</summary>
+    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return Inner switch
+        {
+            HuggingFace.HuggingFaceTokenizer json => json.Decode(ids, skipSpecialTokens),
+            BpeTokenizer bpe => bpe.Decode(ids, considerSpecialTokens: !skipSpecialTokens) ?? string.Empty,
+            SentencePieceTokenizer spm => spm.Decode(ids, considerSpecialTokens: !skipSpecialTokens) ?? string.Empty,
+            _ => Inner.Decode(ids) ?? string.Empty,
+        };
+    }
+
+    /// <summary>
+    /// The pipeline's tokens, except that a text which already starts with the BOS (as rendered chat templates do)
+    /// keeps only that one: the post-processor's would be a second (Hugging Face adds it; no model wants it).
+    /// </summary>
+    private List<HuggingFace.EncodedPiece> EncodeJson(HuggingFace.HuggingFaceTokenizer json, string text, bool addSpecialTokens)
+    {
+        var pieces = new List<HuggingFace.EncodedPiece>();
+        json.Encode(text, addSpecialTokens, pieces);
+        if (addSpecialTokens && BeginningOfSequenceId is { } bos && pieces.Count >= 2 && pieces[0].Id == bos && pieces[0].End == 0
+            && pieces[1].Id == bos && pieces[1].Start == 0 && pieces[1].End > 0)
+            pieces.RemoveAt(0);
+        return pieces;
+    }
+
+    private bool NeedsBos(int firstId) => BeginningOfSequenceId is { } bos && firstId != bos;
 
     /// <summary>The text of each token on its own, indexed by id (for stop strings); ids the tokenizer does not know map to "".</summary>
     internal string[] Pieces(int vocabularySize)
@@ -99,78 +175,14 @@ public sealed class ModelTokenizer
 
     private static ModelTokenizer FromTokenizerJson(string path, JsonElement? config)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        var root = doc.RootElement;
-        if (!root.TryGetProperty("model", out var model)) throw new Runtime.ModelLoadException($"{path}: no 'model' section.");
-        var type = model.TryGetProperty("type", out var t) ? t.GetString() : "BPE";
-        if (!string.Equals(type, "BPE", StringComparison.OrdinalIgnoreCase))
-            throw new Runtime.ModelLoadException($"{path}: model type '{type}' is not supported (only BPE; SentencePiece models load from tokenizer.model).");
-        if (!model.TryGetProperty("vocab", out var vocabElement) || vocabElement.ValueKind != JsonValueKind.Object)
-            throw new Runtime.ModelLoadException($"{path}: model.vocab is missing or not an object.");
-
-        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var p in vocabElement.EnumerateObject()) vocab[p.Name] = p.Value.GetInt32();
-
-        var merges = new List<string>();
-        if (model.TryGetProperty("merges", out var mergesElement))
-        {
-            foreach (var m in mergesElement.EnumerateArray())
-            {
-                // Older files write "a b", newer ones ["a", "b"].
-                merges.Add(m.ValueKind == JsonValueKind.Array ? m[0].GetString() + " " + m[1].GetString() : m.GetString() ?? "");
-            }
-        }
-
-        var special = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (root.TryGetProperty("added_tokens", out var added))
-            foreach (var a in added.EnumerateArray())
-                special[a.GetProperty("content").GetString()!] = a.GetProperty("id").GetInt32();
-
-        var byteLevel = false;
-        string? pattern = null;
-        if (root.TryGetProperty("pre_tokenizer", out var pre) && pre.ValueKind == JsonValueKind.Object)
-            ReadPreTokenizer(pre, ref byteLevel, ref pattern);
-        if (root.TryGetProperty("decoder", out var dec) && dec.ValueKind == JsonValueKind.Object && Has(dec, "ByteLevel"))
-            byteLevel = true;
-
-        // A byte-level BPE whose pre-tokenizer names no pattern splits like GPT-2; otherwise the whole text is one piece.
-        pattern ??= byteLevel ? Gpt2Pattern : @"(?s).+";
-        var options = new BpeOptions(vocab)
-        {
-            Merges = merges,
-            ByteLevel = byteLevel,
-            SpecialTokens = special,
-            PreTokenizer = new RegexPreTokenizer(new Regex(pattern, RegexOptions.Compiled), special),
-        };
-        var tokenizer = BpeTokenizer.Create(options);
-        return new ModelTokenizer(tokenizer, special, ResolveBos(config, special, vocab), path);
-    }
-
-    private static void ReadPreTokenizer(JsonElement pre, ref bool byteLevel, ref string? pattern)
-    {
-        var type = pre.TryGetProperty("type", out var t) ? t.GetString() : null;
-        switch (type)
-        {
-            case "Sequence":
-                foreach (var inner in pre.GetProperty("pretokenizers").EnumerateArray()) ReadPreTokenizer(inner, ref byteLevel, ref pattern);
-                break;
-            case "ByteLevel":
-                byteLevel = true;
-                if (pattern is null && pre.TryGetProperty("use_regex", out var useRegex) && useRegex.ValueKind == JsonValueKind.True) pattern = Gpt2Pattern;
-                break;
-            case "Split":
-                if (pre.TryGetProperty("pattern", out var p) && p.TryGetProperty("Regex", out var regex)) pattern = regex.GetString();
-                else if (pre.TryGetProperty("pattern", out var p2) && p2.TryGetProperty("String", out var str)) pattern = Regex.Escape(str.GetString() ?? " ");
-                break;
-        }
-    }
-
-    private static bool Has(JsonElement e, string type)
-    {
-        if (e.TryGetProperty("type", out var t) && t.GetString() == type) return true;
-        if (e.TryGetProperty("decoders", out var list))
-            foreach (var d in list.EnumerateArray()) if (Has(d, type)) return true;
-        return false;
+        var tokenizer = HuggingFace.HuggingFaceTokenizer.Load(path);
+        var added = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var a in tokenizer.AddedTokens) added[a.Content] = a.Id;
+        // The post-processor's leading token (Llama-3's <|begin_of_text|>) is the BOS; else the config's add_bos_token decides.
+        var empty = new List<HuggingFace.EncodedPiece>();
+        tokenizer.Encode("", addSpecialTokens: true, empty);
+        var bos = empty.Count > 0 && empty[0].End == 0 ? empty[0].Id : ResolveBos(config, tokenizer.IdOf);
+        return new ModelTokenizer(tokenizer, added, bos, path);
     }
 
     private static ModelTokenizer FromVocabAndMerges(string vocabPath, string mergesPath, JsonElement? config)
@@ -187,24 +199,42 @@ public sealed class ModelTokenizer
             SpecialTokens = special,
             PreTokenizer = new RegexPreTokenizer(new Regex(Gpt2Pattern, RegexOptions.Compiled), special),
         };
-        return new ModelTokenizer(BpeTokenizer.Create(options), special, ResolveBos(config, special, vocab), vocabPath);
+        return new ModelTokenizer(BpeTokenizer.Create(options), special, ResolveBos(config, t => special.TryGetValue(t, out var id) || vocab.TryGetValue(t, out id) ? id : null), vocabPath);
     }
 
     private static ModelTokenizer FromSentencePiece(string path, JsonElement? config)
     {
-        var addBos = config is { } c && c.TryGetProperty("add_bos_token", out var ab) ? ab.ValueKind == JsonValueKind.True : true;
+        // SentencePiece models add BOS unless the config says not to (Llama's convention).
+        var addBos = config is not { } c || !c.TryGetProperty("add_bos_token", out var ab) || ab.ValueKind != JsonValueKind.False;
+        var added = AddedTokensFromConfig(config);
         using var stream = File.OpenRead(path);
-        var tokenizer = LlamaTokenizer.Create(stream, addBeginOfSentence: addBos, addEndOfSentence: false);
-        return new ModelTokenizer(tokenizer, new Dictionary<string, int>(), null, path);
+        // BOS is added by Encode, not by the inner tokenizer, so Inner.EncodeToIds encodes continuations without it.
+        var tokenizer = LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false, specialTokens: added.Count > 0 ? added : null);
+        var special = new Dictionary<string, int>(added, StringComparer.Ordinal);
+        special.TryAdd(tokenizer.BeginningOfSentenceToken, tokenizer.BeginningOfSentenceId);
+        special.TryAdd(tokenizer.EndOfSentenceToken, tokenizer.EndOfSentenceId);
+        special.TryAdd(tokenizer.UnknownToken, tokenizer.UnknownId);
+        return new ModelTokenizer(tokenizer, special, addBos ? tokenizer.BeginningOfSentenceId : null, path);
     }
 
-    private static int? ResolveBos(JsonElement? config, Dictionary<string, int> special, Dictionary<string, int> vocab)
+    /// <summary>tokenizer_config.json's <c>added_tokens_decoder</c> (id → {content, ...}) as content → id.</summary>
+    private static Dictionary<string, int> AddedTokensFromConfig(JsonElement? config)
+    {
+        var added = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (config is not { } c || !c.TryGetProperty("added_tokens_decoder", out var decoder) || decoder.ValueKind != JsonValueKind.Object) return added;
+        foreach (var p in decoder.EnumerateObject())
+            if (int.TryParse(p.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                && p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("content", out var content) && content.GetString() is { Length: > 0 } text)
+                added[text] = id;
+        return added;
+    }
+
+    private static int? ResolveBos(JsonElement? config, Func<string, int?> idOf)
     {
         if (config is not { } c || !c.TryGetProperty("add_bos_token", out var add) || add.ValueKind != JsonValueKind.True) return null;
         if (!c.TryGetProperty("bos_token", out var bos)) return null;
         var text = bos.ValueKind == JsonValueKind.String ? bos.GetString() : bos.ValueKind == JsonValueKind.Object && bos.TryGetProperty("content", out var content) ? content.GetString() : null;
-        if (text is null) return null;
-        return special.TryGetValue(text, out var id) ? id : vocab.TryGetValue(text, out id) ? id : null;
+        return text is null ? null : idOf(text);
     }
 
     private static JsonElement? ReadTokenizerConfig(string folder) =>
