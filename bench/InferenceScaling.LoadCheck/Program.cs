@@ -13,7 +13,7 @@ using System.Text;
 // The API key, if the server has one, comes from INFSCALE_API_KEY (or --api-key).
 var url = new Uri(Arg("--url", "http://127.0.0.1:5080"));
 var clientCounts = Arg("--clients", "1,8,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
-// One count for every C, or one per C (a single client needs more requests for a steady baseline).
+// One count for every C, or one per C, repeated in turn (a single client needs more requests for a steady baseline).
 var perClientCounts = Arg("--requests", "12").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
 var hostileShare = double.Parse(Arg("--hostile", "0.2"), CultureInfo.InvariantCulture);
 var seed = int.Parse(Arg("--seed", "1"), CultureInfo.InvariantCulture);
@@ -62,7 +62,7 @@ var failed = false;
 for (var k = 0; k < clientCounts.Length; k++)
 {
     var clients = clientCounts[k];
-    var row = await RunAsync(clients, perClientCounts[Math.Min(k, perClientCounts.Length - 1)]);
+    var row = await RunAsync(clients, perClientCounts[k % perClientCounts.Length]);
     baseline ??= row.Throughput;
     failed |= row.ServerErrors > 0 || row.ConnectionFailures > 0 || row.HostileNot4xx > 0;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
