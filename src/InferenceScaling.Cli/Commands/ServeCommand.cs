@@ -21,12 +21,13 @@ internal static class ServeCommand
         var maxRequests = new Option<int>("--max-requests") { Description = "Requests handled at once; more get 429.", DefaultValueFactory = _ => defaults.MaxConcurrentRequests };
         var requestTimeout = new Option<double>("--request-timeout") { Description = "Ceiling on one request's wall time, in seconds; the best answer so far is returned at it.", DefaultValueFactory = _ => defaults.RequestTimeout.TotalSeconds };
         var requestTokens = new Option<int>("--max-request-tokens") { Description = "Ceiling on the tokens one request may generate.", DefaultValueFactory = _ => defaults.MaxTokensPerRequest };
+        var bodyTimeout = new Option<double>("--body-read-timeout") { Description = "Seconds a request body may take to arrive; slower uploads get 408.", DefaultValueFactory = _ => defaults.BodyReadTimeout.TotalSeconds };
         var shutdownTimeout = new Option<double>("--shutdown-timeout") { Description = "Seconds a stopping server (SIGTERM) lets requests in flight finish.", DefaultValueFactory = _ => defaults.ShutdownTimeout.TotalSeconds };
         var promptSet = new Option<string?>("--prompt-set") { Description = "Prompt set under prompts/ (default: the model's own, else chat)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
         var command = new Command("serve", "Serve /v1/solve and OpenAI-compatible /v1/chat/completions over HTTP, batching all requests continuously.")
         {
-            urls, model, apiKey, metricsKey, allowedHosts, maxRows, maxRequests, requestTimeout, requestTokens, shutdownTimeout, promptSet, threads,
+            urls, model, apiKey, metricsKey, allowedHosts, maxRows, maxRequests, requestTimeout, requestTokens, bodyTimeout, shutdownTimeout, promptSet, threads,
         };
         command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
         {
@@ -43,6 +44,7 @@ internal static class ServeCommand
                 MaxConcurrentRequests = parse.GetValue(maxRequests),
                 RequestTimeout = Seconds(parse.GetValue(requestTimeout), "--request-timeout"),
                 MaxTokensPerRequest = parse.GetValue(requestTokens),
+                BodyReadTimeout = Seconds(parse.GetValue(bodyTimeout), "--body-read-timeout"),
                 ShutdownTimeout = Seconds(parse.GetValue(shutdownTimeout), "--shutdown-timeout"),
                 IntraOpThreads = parse.GetValue(threads),
                 PromptSet = parse.GetValue(promptSet),
