@@ -29,6 +29,18 @@ public sealed record ServerOptions
         }
     }
 
+    /// <summary>
+    /// Where requests' traces are sampled instead of the local decode loop (worker engines: <c>infscale serve --backend</c>),
+    /// or null (default) for the local loop. The service's API is the same either way.
+    /// </summary>
+    public Sampling.ITraceGenerator? Backend { get; init; }
+
+    /// <summary>
+    /// With <see cref="Backend"/>: what step checks score on, or null when the workers cannot score (checks then fall
+    /// back to written critiques). Ignored without a backend (the local model scores).
+    /// </summary>
+    public Sampling.IContinuationScorer? BackendScorer { get; init; }
+
     /// <summary>Whether <c>/metrics</c> also needs the API key (when one is set). Default false.</summary>
     public bool MetricsRequireKey { get; init; }
 

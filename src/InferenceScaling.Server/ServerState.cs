@@ -58,7 +58,7 @@ internal sealed class ServerState : IAsyncDisposable
         ModelId = options.ModelId ?? Path.GetFileName(model.Folder.TrimEnd(Path.DirectorySeparatorChar));
         Prompts = FindPrompts(model.ChatTemplate, options.PromptSet ?? model.PromptSet);
         _check = Prompts is null ? null : ArithProfile.CheckOptionsFor(Prompts, model.Tokenizer.Encode);
-        _checker = Prompts is null ? null : ArithProfile.Checker(Prompts, supervisor, new OnnxContinuationScorer(model), _check);
+        _checker = Prompts is null ? null : ArithProfile.Checker(Prompts, Generator, options.Backend is null ? new OnnxContinuationScorer(model) : options.BackendScorer, _check);
         _latency = _meter.CreateHistogram<double>("inferencescaling.server.request.duration", "s", "Time to answer a request, by endpoint and status.");
         _rejected = _meter.CreateCounter<long>("inferencescaling.server.requests_rejected", "{request}", "Requests refused with 429 (too many in flight or queue full).");
         _meter.CreateObservableGauge("inferencescaling.server.requests_in_flight", () => Volatile.Read(ref _inFlight), "{request}", "Requests being handled.");
@@ -71,8 +71,8 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>Keeps the decode loop serving; the generator every request decodes on.</summary>
     public DecodeLoopSupervisor Supervisor { get; }
 
-    /// <summary>What requests decode on: the current scheduler, through the supervisor.</summary>
-    public ITraceGenerator Generator => Supervisor;
+    /// <summary>What requests decode on: the worker engines (<see cref="ServerOptions.Backend"/>), else the current scheduler through the supervisor.</summary>
+    public ITraceGenerator Generator => Options.Backend ?? Supervisor;
 
     /// <summary>The scheduler serving now (it changes when a failed loop is replaced).</summary>
     public ContinuousBatchScheduler Scheduler => Supervisor.Current;

@@ -20,6 +20,7 @@ internal static class CommandErrors
         catch (DirectoryNotFoundException ex) { return Fail(ex.Message); }
         catch (InvalidDataException ex) { return Fail(ex.Message); }
         catch (NotSupportedException ex) { return Fail(ex.Message); }
+        catch (Remote.RemoteBackendException ex) { return Fail(ex.Message); }
         catch (OperationCanceledException) { return Fail("cancelled"); }
     }
 

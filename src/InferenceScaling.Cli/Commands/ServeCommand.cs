@@ -29,8 +29,12 @@ internal static class ServeCommand
         {
             urls, model, apiKey, metricsKey, allowedHosts, maxRows, maxRequests, requestTimeout, requestTokens, bodyTimeout, shutdownTimeout, promptSet, threads,
         };
+        var backendArgs = new BackendArguments();
+        backendArgs.AddTo(command);
         command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
         {
+            // With --backend the pipeline samples and scores on worker engines; the API is unchanged.
+            using var backend = backendArgs.Create(parse);
             var key = parse.GetResult(apiKey) is null ? Environment.GetEnvironmentVariable(ApiKeyVariable) : parse.GetValue(apiKey) ?? "";
             if (key is not null && string.IsNullOrWhiteSpace(key))
                 return CommandErrors.Fail($"the API key is empty (--api-key or ${ApiKeyVariable}); give a key, or neither to serve without one.");
@@ -48,6 +52,8 @@ internal static class ServeCommand
                 ShutdownTimeout = Seconds(parse.GetValue(shutdownTimeout), "--shutdown-timeout"),
                 IntraOpThreads = parse.GetValue(threads),
                 PromptSet = parse.GetValue(promptSet),
+                Backend = backend?.TraceGenerator,
+                BackendScorer = backend is null ? null : await BackendArguments.ScorerAsync(backend, ct).ConfigureAwait(false),
             };
             // Stopped by SIGTERM or Ctrl+C through the web host, which drains first; a drained stop exits 0.
             await SolveServer.RunAsync(options, ["--urls", parse.GetValue(urls)!], ct).ConfigureAwait(false);

@@ -46,11 +46,13 @@ internal static class SolveCommand
         var refine = new Option<bool>("--refine") { Description = $"Gated refinement: critique a non-decisive winner, revise, keep only confirmed revisions (on by default when the budget allows rounds, e.g. thorough; {DefaultRounds} round if it allows none)." };
         var selection = new Option<string>("--selection") { Description = "With verification: weighted (votes × p(correct)) | verifier (best verdict score wins).", DefaultValueFactory = _ => "weighted" };
         var model = new ModelArguments();
+        var backendArgs = new BackendArguments();
         var command = new Command("solve", "Solve a question by self-consistency: sample traces in waves, vote, stop when decided or the budget is spent.")
         {
             question, budget, samples, deadline, target, temperature, maxTokens, seed, vote, json, traces, verify, refine, selection,
         };
         model.AddTo(command);
+        backendArgs.AddTo(command);
         command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
         {
             var b = Budget.Parse(parse.GetValue(budget)!);
@@ -87,12 +89,16 @@ internal static class SolveCommand
                     StopStrings = prompts.StopStrings,
                 },
             };
-            var generator = new OnnxTraceGenerator(m);
+            // With --backend the traces and scores come from the endpoints; the local model gives the prompts and tokenizer.
+            using var backend = backendArgs.Create(parse);
+            ITraceGenerator generator = backend is null ? new OnnxTraceGenerator(m) : backend.TraceGenerator;
+            IContinuationScorer? scorer = backend is null ? new OnnxContinuationScorer(m)
+                : b.MaxVerifications > 0 || b.MaxRefinementRounds > 0 ? await BackendArguments.ScorerAsync(backend, ct).ConfigureAwait(false) : backend.Scorer;
             var extractor = new MathAnswerExtractor();
             var check = ArithProfile.CheckOptionsFor(prompts, m.Tokenizer.Encode);
             var builder = new SelfConsistencySolver(generator, extractor, MathAnswerEquivalence.Instance, rule, options).AsBuilder();
             // Step scores when the prompt set has step checks (the shipped model), else the model's written critique.
-            var checker = ArithProfile.Checker(prompts, generator, new OnnxContinuationScorer(m), check);
+            var checker = ArithProfile.Checker(prompts, generator, scorer, check);
             // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
             if (b.MaxRefinementRounds > 0) builder.UseRefinement(generator, prompts, extractor, MathAnswerEquivalence.Instance, ArithProfile.Refinement(checker) with { Check = check }, checker);
             if (b.MaxVerifications > 0) builder.UseVerification(checker, ArithProfile.Verification(checker) with { Selection = select });
@@ -101,6 +107,7 @@ internal static class SolveCommand
             // The service's Solution JSON (/v1/solve, chat completions' self_consistency), so the two never drift.
             if (parse.GetValue(json)) Console.WriteLine((SolutionBody.From(s, b, parse.GetValue(traces), (long)parse.GetValue(seed)) with { Model = m.Folder }).ToIndentedJson());
             else Print(s, b, parse.GetValue(traces));
+            if (backend is not null) BackendArguments.PrintStatistics(backend, Console.Error);
             return 0;
         }));
         return command;

@@ -36,11 +36,13 @@ internal static class SweepCommand
         var every = new Option<int>("--progress-every") { Description = "When output is not a terminal, print progress every N problems.", DefaultValueFactory = _ => 10 };
         var bootstrapSeed = new Option<int>("--bootstrap-seed") { Description = "Seed of the bootstrap resampling for the confidence intervals.", DefaultValueFactory = _ => 0 };
         var model = new ModelArguments();
+        var backendArgs = new BackendArguments();
         var command = new Command("sweep", "Accuracy-vs-budget sweep: sample every problem once at the largest budget, estimate each strategy at each budget, write summary.csv, per-problem.jsonl, run.json and a chart.")
         {
             evalSet, count, seed, difficulty, strategies, budgets, output, resume, temperature, maxTokens, target, wave, concurrency, every, bootstrapSeed, CreateSummarize(),
         };
         model.AddTo(command);
+        backendArgs.AddTo(command);
         command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
         {
             var strategyNames = Split(parse.GetValue(strategies)!, "--strategies");
@@ -64,6 +66,8 @@ internal static class SweepCommand
             var set = fresh ? EvalSet.Draw(s, parse.GetValue(count), d) : EvalSet.Load(evalArg);
 
             using var m = model.Load(parse);
+            // With --backend the traces and scores come from the endpoints; the local model gives the prompts and tokenizer.
+            using var backend = backendArgs.Create(parse);
             var prompts = PromptSet.ForModel(m);
             var modelFile = Path.Combine(m.Folder, "model.onnx");
             var hash = File.Exists(modelFile) ? SweepRunManifest.Sha256(modelFile) : "unknown";
@@ -83,6 +87,7 @@ internal static class SweepCommand
                 ["prompt_set"] = prompts.Name,
                 ["model_sha256"] = hash,
             };
+            if (backend is not null) settings["backend"] = string.Join(',', backend.Endpoints);
             if (saved is not null) SweepRunManifest.CheckResume(saved, settings, folder);
 
             Directory.CreateDirectory(folder);
@@ -106,7 +111,9 @@ internal static class SweepCommand
                 Equivalence = MathAnswerEquivalence.Instance,
                 Prompts = prompts,
                 Check = ArithProfile.CheckOptionsFor(prompts, m.Tokenizer.Encode),
-                Scorer = new OnnxContinuationScorer(m),
+                Scorer = backend is null ? new OnnxContinuationScorer(m)
+                    : strategyNames.Any(n => n.Contains("verify", StringComparison.Ordinal) || n.Contains("refine", StringComparison.Ordinal))
+                        ? await BackendArguments.ScorerAsync(backend, ct).ConfigureAwait(false) : backend.Scorer,
                 OutputDirectory = folder,
                 Resume = isResume,
                 MaxConcurrency = parse.GetValue(concurrency),
@@ -116,7 +123,8 @@ internal static class SweepCommand
             SweepSummary summary;
             try
             {
-                summary = await new SweepRunner(new OnnxTraceGenerator(m), options).RunAsync(set.Problems, ct).ConfigureAwait(false);
+                ITraceGenerator generator = backend is null ? new OnnxTraceGenerator(m) : backend.TraceGenerator;
+                summary = await new SweepRunner(generator, options).RunAsync(set.Problems, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -126,6 +134,7 @@ internal static class SweepCommand
             }
 
             printer.Finish();
+            if (backend is not null) BackendArguments.PrintStatistics(backend, Console.Out);
             Console.WriteLine($"summary -> {Path.Combine(folder, SweepSummary.CsvFileName)}");
             Print(summary);
             WriteChart(summary, folder);
