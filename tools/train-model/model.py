@@ -189,3 +189,147 @@ def greedy(model, prompt_ids, max_new, eos_id):
             break
         ids.append(nxt)
     return out
+
+
+class HalfIoWrapper(nn.Module):
+    """The flat signature with KV cache and logits in float16 (what CUDA exports write), arithmetic in float32."""
+
+    def __init__(self, model, io_dtype=torch.float16):
+        super().__init__()
+        self.m = model
+        self.io_dtype = io_dtype
+
+    def forward(self, input_ids, attention_mask, position_ids, *flat_past):
+        past = [(flat_past[2 * i].float(), flat_past[2 * i + 1].float()) for i in range(len(flat_past) // 2)]
+        logits, present = self.m(input_ids, attention_mask, position_ids, past)
+        out = [logits.to(self.io_dtype)]
+        for k, v in present:
+            out += [k.to(self.io_dtype), v.to(self.io_dtype)]
+        return tuple(out)
+
+
+def export_onnx_half_io(model, path, opset=17, external_data=None):
+    """Optimum layout with float16 past/present and logits; weights (external data when named) stay float32."""
+    c = model.c
+    model.eval()
+    B, S, P = 2, 3, 2
+    ids = torch.randint(0, c.vocab_size, (B, S))
+    mask = torch.ones(B, P + S, dtype=torch.int64)
+    pos = torch.arange(P, P + S).unsqueeze(0).repeat(B, 1)
+    past, names_in, names_out = [], ["input_ids", "attention_mask", "position_ids"], ["logits"]
+    axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+            "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+            "position_ids": {0: "batch_size", 1: "sequence_length"},
+            "logits": {0: "batch_size", 1: "sequence_length"}}
+    for i in range(c.n_layer):
+        for kind in ("key", "value"):
+            past.append(torch.randn(B, c.n_kv_head, P, c.head_dim).half())
+            n_in, n_out = f"past_key_values.{i}.{kind}", f"present.{i}.{kind}"
+            names_in.append(n_in)
+            names_out.append(n_out)
+            axes[n_in] = {0: "batch_size", 2: "past_sequence_length"}
+            axes[n_out] = {0: "batch_size", 2: "total_sequence_length"}
+    with torch.no_grad():
+        torch.onnx.export(HalfIoWrapper(model), (ids, mask, pos, *past), path, input_names=names_in,
+                          output_names=names_out, dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
+    if external_data:
+        import onnx
+        m = onnx.load(path)
+        onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True, location=external_data,
+                        size_threshold=0)
+
+
+def export_gqa_onnx(model, path, opset=17):
+    """The ORT GenAI model builder's layout, written node by node (torch cannot emit contrib ops): attention is
+    com.microsoft.GroupQueryAttention with rotary inside the op, so there is no position_ids input;
+    seqlens_k = ReduceSum(attention_mask) - 1 (int32) and total_sequence_length = Shape(attention_mask)[1].
+    Needs rotary positions (Config.rope) and a head size that is a multiple of 16 (the op's rotary rule)."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    c = model.c
+    assert c.rope, "GroupQueryAttention applies rotary positions; the model must use them"
+    assert c.head_dim % 16 == 0, "GroupQueryAttention's rotary needs head_size % 16 == 0"
+    sd = {k: v.detach().float().numpy() for k, v in model.state_dict().items()}
+    inits, nodes = [], []
+
+    def init(name, arr, dtype=np.float32):
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(arr.astype(dtype)), name))
+        return name
+
+    def node(op, ins, outs, domain=None, **attrs):
+        nodes.append(helper.make_node(op, ins, outs, domain=domain, **attrs) if domain else helper.make_node(op, ins, outs, **attrs))
+        return outs[0]
+
+    half = c.head_dim // 2
+    inv = 1.0 / (10000.0 ** (np.arange(half, dtype=np.float32) / half))
+    ang = np.arange(c.context, dtype=np.float32)[:, None] * inv[None, :]
+    init("cos_cache", np.cos(ang))
+    init("sin_cache", np.sin(ang))
+    init("one_i64", np.array([1], dtype=np.int64), np.int64)
+    init("axes_1", np.array([1], dtype=np.int64), np.int64)
+    init("idx_1", np.array(1, dtype=np.int64), np.int64)
+    init("sqrt2", np.array(math.sqrt(2.0), dtype=np.float32))
+    init("half_f", np.array(0.5, dtype=np.float32))
+    init("one_f", np.array(1.0, dtype=np.float32))
+    node("ReduceSum", ["attention_mask", "axes_1"], ["mask_sum"], keepdims=0)
+    node("Sub", ["mask_sum", "one_i64"], ["seqlens_k_i64"])
+    node("Cast", ["seqlens_k_i64"], ["seqlens_k"], to=TensorProto.INT32)
+    node("Shape", ["attention_mask"], ["mask_shape"])
+    node("Gather", ["mask_shape", "idx_1"], ["total_i64"], axis=0)
+    node("Cast", ["total_i64"], ["total_sequence_length"], to=TensorProto.INT32)
+    init("tok", sd["tok.weight"])
+    x = node("Gather", ["tok", "input_ids"], ["embed"], axis=0)
+
+    def layer_norm(x, prefix, out):
+        return node("LayerNormalization", [x, init(prefix + ".w", sd[prefix + ".weight"]), init(prefix + ".b", sd[prefix + ".bias"])],
+                    [out], axis=-1, epsilon=1e-5)
+
+    def linear(x, prefix, out, bias=False):
+        y = node("MatMul", [x, init(prefix + ".wt", sd[prefix + ".weight"].T)], [out + ("_mm" if bias else "")])
+        if bias:
+            y = node("Add", [y, init(prefix + ".b", sd[prefix + ".bias"])], [out])
+        return y
+
+    for i in range(c.n_layer):
+        p = f"blocks.{i}"
+        h = layer_norm(x, p + ".ln1", f"l{i}_ln1")
+        q = linear(h, p + ".attn.q", f"l{i}_q")
+        k = linear(h, p + ".attn.k", f"l{i}_k")
+        v = linear(h, p + ".attn.v", f"l{i}_v")
+        node("GroupQueryAttention",
+             [q, k, v, f"past_key_values.{i}.key", f"past_key_values.{i}.value", "seqlens_k", "total_sequence_length",
+              "cos_cache", "sin_cache"],
+             [f"l{i}_attn", f"present.{i}.key", f"present.{i}.value"], domain="com.microsoft",
+             num_heads=c.n_head, kv_num_heads=c.n_kv_head, do_rotary=1)
+        o = linear(f"l{i}_attn", p + ".attn.o", f"l{i}_o")
+        x = node("Add", [x, o], [f"l{i}_res1"])
+        h2 = layer_norm(x, p + ".ln2", f"l{i}_ln2")
+        f = linear(h2, p + ".fc", f"l{i}_fc", bias=True)
+        # Exact (erf) GELU, as torch's F.gelu.
+        node("Div", [f, "sqrt2"], [f"l{i}_g0"])
+        node("Erf", [f"l{i}_g0"], [f"l{i}_g1"])
+        node("Add", [f"l{i}_g1", "one_f"], [f"l{i}_g2"])
+        node("Mul", [f, f"l{i}_g2"], [f"l{i}_g3"])
+        g = node("Mul", [f"l{i}_g3", "half_f"], [f"l{i}_gelu"])
+        pr = linear(g, p + ".proj", f"l{i}_proj", bias=True)
+        x = node("Add", [x, pr], [f"l{i}_res2"])
+    h = layer_norm(x, "ln", "final_ln")
+    node("Transpose", ["tok"], ["tok_t"], perm=[1, 0])
+    node("MatMul", [h, "tok_t"], ["logits"])
+
+    kv = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch_size", c.n_kv_head, "past_sequence_length" if n.startswith("past") else "total_sequence_length", c.head_dim])
+    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
+              helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch_size", "total_sequence_length"])]
+    outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", "sequence_length", c.vocab_size])]
+    for i in range(c.n_layer):
+        for kind in ("key", "value"):
+            inputs.append(kv(f"past_key_values.{i}.{kind}"))
+            outputs.append(kv(f"present.{i}.{kind}"))
+    graph = helper.make_graph(nodes, "decoder", inputs, outputs, inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset), helper.make_opsetid("com.microsoft", 1)],
+                          producer_name="infscale-export-gqa")
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, path)

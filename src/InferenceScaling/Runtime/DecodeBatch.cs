@@ -6,13 +6,22 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace InferenceScaling.Runtime;
 
 /// <summary>
-/// The rows being decoded together and their KV cache. Rows are left-padded to one shared length
-/// (<see cref="Length"/>), masked by <c>attention_mask</c>, each with its own position. The cache lives in two
-/// ping-pong buffer sets: a step reads the past from one and ONNX Runtime writes the present (one token longer) into
-/// the other, so nothing is copied per step. Rows join (<see cref="Admit"/>) and leave (<see cref="Remove"/>) between steps.
+/// The rows being decoded together and their KV cache, kept in the graph's own element type (float32, float16 or
+/// bfloat16). Rows join (<see cref="Admit"/>) and leave (<see cref="Remove"/>) between steps. The layout follows the
+/// graph's <see cref="AttentionKind"/>:
+/// <list type="bullet">
+/// <item><see cref="AttentionKind.Standard"/>: rows are left-padded to one shared length (<see cref="Length"/>) and
+/// masked by <c>attention_mask</c>, each with its own position. The cache lives in two ping-pong buffer sets: a step
+/// reads the past from one and ONNX Runtime writes the present (one token longer) into the other.</item>
+/// <item><see cref="AttentionKind.RightAligned"/> (GroupQueryAttention): each row's tokens start at position 0 and its
+/// length is its mask's sum, so rows of different lengths need no padding in front. Past and present are one buffer
+/// of fixed capacity per input (the kernel appends in place), every tensor keeps its shape from step to step, and the
+/// step runs through an <see cref="OrtIoBinding"/> bound once per batch shape: no managed allocation per step.</item>
+/// </list>
+/// Logits come back in the graph's type and are converted into one reused float buffer (<see cref="LogitsOf"/>).
 /// </summary>
-/// <remarks>Not thread-safe: one decode loop owns a batch.</remarks>
-internal sealed class DecodeBatch
+/// <remarks>Not thread-safe: one decode loop owns a batch. Owns its binding and the values bound to it.</remarks>
+internal sealed class DecodeBatch : IDisposable
 {
     /// <summary>The model whose session runs the steps.</summary>
     private readonly DecoderModel _model;
@@ -20,20 +29,38 @@ internal sealed class DecodeBatch
     /// <summary>Signature shortcut.</summary>
     private readonly DecoderSignature _sig;
 
-    /// <summary>Past buffers (read by the next step), one per past input, each <c>[rows, kvHeads, Length, headSize]</c>.</summary>
-    private float[][] _past;
+    /// <summary>Bytes per cache element.</summary>
+    private readonly int _es;
 
-    /// <summary>Present buffers (written by the next step); swapped with <see cref="_past"/> after each step.</summary>
-    private float[][] _present;
+    /// <summary>Key/value planes per past input (2 for combined caches).</summary>
+    private readonly int _planes;
 
-    /// <summary>Floats each buffer holds.</summary>
+    /// <summary>Whether rows are right-aligned in a shared fixed-capacity buffer (GroupQueryAttention graphs).</summary>
+    private readonly bool _rightAligned;
+
+    /// <summary>Past buffers (read by the next step), one per past input, laid out <c>[planes, rows, kvHeads, stride, head]</c>.</summary>
+    private byte[][] _past;
+
+    /// <summary>Present buffers (written by the next step) for standard graphs; swapped with <see cref="_past"/> after each step.</summary>
+    private byte[][] _present;
+
+    /// <summary>Bytes each buffer holds.</summary>
     private long _capacity;
+
+    /// <summary>Tokens per row per head in the buffers: <see cref="Length"/> for standard graphs, the fixed capacity for right-aligned ones.</summary>
+    private int _stride;
+
+    /// <summary>Most tokens a row may reach (the model's context).</summary>
+    private readonly int _context;
 
     /// <summary>Real (unpadded) tokens per row so far: prompt plus generated.</summary>
     private int[] _real;
 
-    /// <summary>Last logits per row, <c>[rows, vocab]</c>.</summary>
+    /// <summary>Last logits per row as floats, <c>[rows, vocab]</c>.</summary>
     private float[] _logits;
+
+    /// <summary>Last logits per row in the graph's 16-bit type, when it is not float32.</summary>
+    private ushort[]? _logitsHalf;
 
     /// <summary>Step inputs, reused: token ids, attention mask, positions.</summary>
     private long[] _ids, _mask, _positions;
@@ -41,7 +68,7 @@ internal sealed class DecodeBatch
     /// <summary>Input and output names in the order the value arrays use; fixed for the model.</summary>
     private readonly string[] _inputNames, _outputNames;
 
-    /// <summary>Per-step OrtValue slots, reused (the values are recreated each step over the same buffers).</summary>
+    /// <summary>Per-step OrtValue slots, reused (standard graphs recreate the values each step over the same buffers).</summary>
     private readonly OrtValue[] _inputs, _outputs;
 
     /// <summary>Reused shape arrays, one per tensor slot.</summary>
@@ -50,23 +77,46 @@ internal sealed class DecodeBatch
     /// <summary>An always-true <c>use_cache_branch</c> value for merged decoders, when needed.</summary>
     private readonly bool[] _useCache = GC.AllocateArray<bool>(1, pinned: true);
 
+    /// <summary>The <c>num_logits_to_keep</c> value fed with every step and prefill chunk: 1.</summary>
+    private readonly long[] _keepOne = GC.AllocateArray<long>(1, pinned: true);
+
+    /// <summary>Shape of the <c>num_logits_to_keep</c> input (a scalar or one element).</summary>
+    private readonly long[] _keepShape;
+
+    /// <summary>Right-aligned graphs: the binding for the current (rows, stride), or null when it must be rebuilt.</summary>
+    private OrtIoBinding? _binding;
+
+    /// <summary>The values bound to <see cref="_binding"/>, disposed with it.</summary>
+    private readonly List<OrtValue> _bound = [];
+
     public DecodeBatch(DecoderModel model, int rows, int length)
     {
         _model = model;
         _sig = model.Signature;
+        _es = _sig.CacheElementSize;
+        _planes = _sig.PlanesPerInput;
+        _rightAligned = _sig.Attention == AttentionKind.RightAligned;
+        _context = Math.Max(2, _sig.ContextLength);
         var n = _sig.PastInputs.Count;
-        _capacity = Math.Max(1L, (long)rows * _sig.KvWidth * length);
+        rows = Math.Max(rows, 1);
+        length = Math.Clamp(length, 1, _context);
+        _stride = _rightAligned ? length : 0;
+        _capacity = Math.Max(1L, (long)_planes * rows * _sig.KvWidth * (length + 1) * _es);
         _past = Allocate(n, _capacity);
-        _present = Allocate(n, _capacity);
-        _real = new int[Math.Max(rows, 1)];
-        _logits = GC.AllocateArray<float>(Math.Max(rows, 1) * _sig.VocabularySize, pinned: true);
-        _ids = GC.AllocateArray<long>(Math.Max(rows, 1), pinned: true);
-        _positions = GC.AllocateArray<long>(Math.Max(rows, 1), pinned: true);
-        _mask = GC.AllocateArray<long>(Math.Max(rows, 1) * (length + 1), pinned: true);
+        _present = _rightAligned ? [] : Allocate(n, _capacity);
+        _real = new int[rows];
+        _logits = GC.AllocateArray<float>(rows * _sig.VocabularySize, pinned: true);
+        if (_sig.LogitsElementType != TensorElementType.Float) _logitsHalf = GC.AllocateArray<ushort>(rows * _sig.VocabularySize, pinned: true);
+        _ids = GC.AllocateArray<long>(rows, pinned: true);
+        _positions = GC.AllocateArray<long>(rows, pinned: true);
+        _mask = GC.AllocateArray<long>(rows * (length + 1), pinned: true);
+        _keepOne[0] = 1;
+        _keepShape = _sig.LogitsToKeep is { } keep && model.Session.InputMetadata[keep].Dimensions.Length == 1 ? [1] : [];
 
         var inputs = new List<string> { _sig.InputIds, _sig.AttentionMask };
         if (_sig.PositionIds is not null) inputs.Add(_sig.PositionIds);
         if (_sig.UseCacheBranch is not null) inputs.Add(_sig.UseCacheBranch);
+        if (_sig.LogitsToKeep is not null) inputs.Add(_sig.LogitsToKeep);
         inputs.AddRange(_sig.PastInputs);
         _inputNames = [.. inputs];
         _outputNames = [_sig.Logits, .. _sig.PresentOutputs];
@@ -74,21 +124,26 @@ internal sealed class DecodeBatch
         _outputs = new OrtValue[_outputNames.Length];
         _inputShapes = new long[_inputNames.Length][];
         _outputShapes = new long[_outputNames.Length][];
-        for (var i = 0; i < _inputShapes.Length; i++) _inputShapes[i] = new long[i < _inputNames.Length - n ? (_inputNames[i] == _sig.UseCacheBranch ? 1 : 2) : 4];
+        var kvRank = _planes == 2 ? 5 : 4;
+        for (var i = 0; i < _inputShapes.Length; i++)
+        {
+            var name = _inputNames[i];
+            _inputShapes[i] = i >= _inputNames.Length - n ? new long[kvRank]
+                : name == _sig.UseCacheBranch ? [1]
+                : name == _sig.LogitsToKeep ? _keepShape
+                : new long[2];
+        }
+
         _useCache[0] = true;
-        if (_sig.UseCacheBranch is not null) _inputShapes[Array.IndexOf(_inputNames, _sig.UseCacheBranch)][0] = 1;
         _outputShapes[0] = new long[3];
-        for (var i = 1; i < _outputShapes.Length; i++) _outputShapes[i] = new long[4];
+        for (var i = 1; i < _outputShapes.Length; i++) _outputShapes[i] = new long[kvRank];
     }
 
     /// <summary>Rows in the batch.</summary>
     public int Rows { get; private set; }
 
-    /// <summary>Shared (padded) KV length.</summary>
+    /// <summary>Longest row, in tokens (the shared, padded length for standard graphs).</summary>
     public int Length { get; private set; }
-
-    /// <summary>Real tokens (prompt + generated) of a row.</summary>
-    public int RealLength(int row) => _real[row];
 
     /// <summary>The logits a row's next token is drawn from.</summary>
     public ReadOnlySpan<float> LogitsOf(int row) => _logits.AsSpan(row * _sig.VocabularySize, _sig.VocabularySize);
@@ -100,28 +155,38 @@ internal sealed class DecodeBatch
         Length = 0;
     }
 
-    /// <summary>Runs a prompt through the model at batch 1, in chunks, and returns its KV cache and last logits.</summary>
+    /// <inheritdoc />
+    public void Dispose() => Unbind();
+
+    /// <summary>
+    /// Runs a prompt through the model at batch 1, in chunks of at most <paramref name="chunkTokens"/>, and returns its
+    /// KV cache and last logits. Memory: the cache, plus logits for the last position only where the graph takes
+    /// <c>num_logits_to_keep</c>, else for every position of one chunk (chunk × vocabulary).
+    /// </summary>
     public PrefilledPrompt Prefill(ReadOnlySpan<int> prompt, int chunkTokens, RunOptions runOptions)
     {
         Debug.Assert(prompt.Length > 0);
         var n = _sig.PastInputs.Count;
         var width = _sig.KvWidth;
         var vocab = _sig.VocabularySize;
-        float[][] past = Allocate(n, 0);
+        var keepsLast = _sig.LogitsToKeep is not null;
+        var logitsSize = _sig.LogitsElementType == TensorElementType.Float ? 4 : 2;
+        byte[][] past = Allocate(n, 0);
         var done = 0;
-        float[] chunkLogits = [];
+        byte[] chunkLogits = [];
         var lastLen = 0;
         while (done < prompt.Length)
         {
             var len = Math.Min(chunkTokens, prompt.Length - done);
             var total = done + len;
+            var kept = keepsLast ? 1 : len;
             var ids = new long[len];
             var pos = new long[len];
             var mask = new long[total];
             for (var i = 0; i < len; i++) { ids[i] = prompt[done + i]; pos[i] = done + i; }
             Array.Fill(mask, 1L);
-            var present = Allocate(n, (long)width * total);
-            if (chunkLogits.Length < len * vocab) chunkLogits = new float[len * vocab];
+            var present = Allocate(n, (long)_planes * width * total * _es);
+            if (chunkLogits.Length < kept * vocab * logitsSize) chunkLogits = new byte[kept * vocab * logitsSize];
             var values = new List<OrtValue>();
             try
             {
@@ -131,18 +196,19 @@ internal sealed class DecodeBatch
                 inputs[k++] = Track(values, OrtValue.CreateTensorValueFromMemory(mask, [1, total]));
                 if (_sig.PositionIds is not null) inputs[k++] = Track(values, OrtValue.CreateTensorValueFromMemory(pos, [1, len]));
                 if (_sig.UseCacheBranch is not null) inputs[k++] = Track(values, OrtValue.CreateTensorValueFromMemory(new[] { done > 0 }, [1]));
+                if (_sig.LogitsToKeep is not null) inputs[k++] = Track(values, OrtValue.CreateTensorValueFromMemory(new[] { 1L }, _keepShape));
                 for (var i = 0; i < n; i++)
                 {
                     // ONNX Runtime needs a real (allocated) tensor for a zero-length past; a pinned empty array has no address.
                     inputs[k++] = Track(values, done == 0
-                        ? OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [1, _sig.KeyValueHeads, 0, _sig.HeadSize])
-                        : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, past[i].AsMemory(0, width * done), [1, _sig.KeyValueHeads, done, _sig.HeadSize]));
+                        ? OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _sig.CacheElementType, Kv(new long[_planes == 2 ? 5 : 4], 1, 0))
+                        : Tensor(_sig.CacheElementType, past[i], (long)_planes * width * done * _es, Kv(new long[_planes == 2 ? 5 : 4], 1, done)));
                 }
 
                 var outputs = new OrtValue[_outputNames.Length];
-                outputs[0] = Track(values, OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, chunkLogits.AsMemory(0, len * vocab), [1, len, vocab]));
+                outputs[0] = Track(values, Tensor(_sig.LogitsElementType, chunkLogits, (long)kept * vocab * logitsSize, [1, kept, vocab]));
                 for (var i = 0; i < n; i++)
-                    outputs[i + 1] = Track(values, OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, present[i].AsMemory(), [1, _sig.KeyValueHeads, total, _sig.HeadSize]));
+                    outputs[i + 1] = Track(values, Tensor(_sig.CacheElementType, present[i], (long)_planes * width * total * _es, Kv(new long[_planes == 2 ? 5 : 4], 1, total)));
                 _model.Session.Run(runOptions, _inputNames, inputs, _outputNames, outputs);
             }
             finally
@@ -152,61 +218,89 @@ internal sealed class DecodeBatch
 
             past = present;
             done = total;
-            lastLen = len;
+            lastLen = kept;
         }
 
         var last = new float[vocab];
-        Array.Copy(chunkLogits, (lastLen - 1) * vocab, last, 0, vocab);
+        ConvertLogits(chunkLogits.AsSpan((lastLen - 1) * vocab * logitsSize, vocab * logitsSize), last);
         return new PrefilledPrompt(past, prompt.Length, last);
     }
 
     /// <summary>
     /// Adds <paramref name="copies"/> rows that continue <paramref name="prompt"/> (its KV cache forked into each).
-    /// A shorter prompt is left-padded to the batch length; a longer one pads every row already in the batch.
+    /// Standard graphs: a shorter prompt is left-padded to the batch length, a longer one pads every row already in the
+    /// batch. Right-aligned graphs: the prompt is copied to the start of each new row.
     /// </summary>
     public void Admit(PrefilledPrompt prompt, int copies)
     {
         var p = prompt.Length;
+        var oldRows = Rows;
         var newRows = Rows + copies;
-        var newLength = Math.Max(Length, p);
-        if (Rows > 0 && newLength > Length) Relayout(newLength);
-        Length = newLength;
-        EnsureCapacity(newRows, Length + 1);
+        if (_rightAligned)
+        {
+            if (p + 1 > _stride) Restride(Grow(_stride, p + 1));
+            EnsureCapacity(newRows, _stride);
+        }
+        else
+        {
+            var newLength = Math.Max(Length, p);
+            if (Rows > 0 && newLength > Length) Relayout(newLength);
+            _stride = newLength;
+            EnsureCapacity(newRows, _stride + 1);
+        }
 
         var width = _sig.KvWidth;
         var hs = _sig.HeadSize;
         var heads = _sig.KeyValueHeads;
-        var pad = Length - p;
+        var stride = _stride;
+        var pad = _rightAligned ? 0 : stride - p;
+        var rowBytes = (long)width * stride * _es;
         for (var buffer = 0; buffer < _past.Length; buffer++)
         {
-            var src = prompt.Cache[buffer];
             var dst = _past[buffer];
-            for (var r = Rows; r < newRows; r++)
+            MovePlanes(dst, oldRows, newRows, rowBytes);
+            var src = prompt.Cache[buffer];
+            for (var plane = 0; plane < _planes; plane++)
             {
-                var rowBase = (long)r * width * Length;
-                for (var h = 0; h < heads; h++)
+                var srcPlane = (long)plane * width * p * _es;
+                var dstPlane = (long)plane * newRows * rowBytes;
+                for (var r = oldRows; r < newRows; r++)
                 {
-                    var headBase = rowBase + (long)h * Length * hs;
-                    // Padding must be zeros, not stale floats: masked weights are exactly 0, but 0 × NaN is NaN.
-                    if (pad > 0) Array.Clear(dst, (int)headBase, pad * hs);
-                    Array.Copy(src, (long)h * p * hs, dst, headBase + (long)pad * hs, (long)p * hs);
+                    var rowBase = dstPlane + r * rowBytes;
+                    for (var h = 0; h < heads; h++)
+                    {
+                        var headBase = rowBase + (long)h * stride * hs * _es;
+                        // Padding must be zeros, not stale bits: masked weights are exactly 0, but 0 × NaN is NaN.
+                        if (pad > 0) Array.Clear(dst, (int)headBase, pad * hs * _es);
+                        Array.Copy(src, srcPlane + (long)h * p * hs * _es, dst, headBase + (long)pad * hs * _es, (long)p * hs * _es);
+                    }
                 }
             }
         }
 
-        for (var r = Rows; r < newRows; r++)
+        for (var r = oldRows; r < newRows; r++)
         {
             _real[r] = p;
             Array.Copy(prompt.LastLogits, 0, _logits, (long)r * _sig.VocabularySize, _sig.VocabularySize);
         }
 
         Rows = newRows;
+        Length = Math.Max(Length, p);
+        if (_rightAligned) Unbind();
     }
 
     /// <summary>Feeds one token per row and leaves each row's next logits in <see cref="LogitsOf"/>.</summary>
     public void Step(ReadOnlySpan<int> tokens, RunOptions runOptions)
     {
         Debug.Assert(tokens.Length == Rows && Rows > 0);
+        if (_rightAligned) StepRightAligned(tokens, runOptions);
+        else StepStandard(tokens, runOptions);
+        if (_logitsHalf is not null) ConvertLogits(MemoryMarshal.AsBytes(_logitsHalf.AsSpan(0, Rows * _sig.VocabularySize)), _logits);
+        for (var r = 0; r < Rows; r++) _real[r]++;
+    }
+
+    private void StepStandard(ReadOnlySpan<int> tokens, RunOptions runOptions)
+    {
         var rows = Rows;
         var t = Length;
         var total = t + 1;
@@ -232,13 +326,15 @@ internal sealed class DecodeBatch
             _inputs[k] = Tensor(TensorElementType.Int64, _positions, rows * sizeof(long), Shape(_inputShapes[k++], rows, 1));
         if (_sig.UseCacheBranch is not null)
             _inputs[k] = Tensor(TensorElementType.Bool, _useCache, 1, _inputShapes[k++]);
-        var pastBytes = (long)rows * _sig.KvWidth * t * sizeof(float);
-        var presentBytes = (long)rows * _sig.KvWidth * total * sizeof(float);
+        if (_sig.LogitsToKeep is not null)
+            _inputs[k] = Tensor(TensorElementType.Int64, _keepOne, sizeof(long), _inputShapes[k++]);
+        var pastBytes = (long)_planes * rows * _sig.KvWidth * t * _es;
+        var presentBytes = (long)_planes * rows * _sig.KvWidth * total * _es;
         for (var i = 0; i < n; i++)
-            _inputs[k] = Tensor(TensorElementType.Float, _past[i], pastBytes, Kv(_inputShapes[k++], rows, t));
-        _outputs[0] = Tensor(TensorElementType.Float, _logits, (long)rows * vocab * sizeof(float), Shape(_outputShapes[0], rows, 1, vocab));
+            _inputs[k] = Tensor(_sig.CacheElementType, _past[i], pastBytes, Kv(_inputShapes[k++], rows, t));
+        _outputs[0] = LogitsTensor(rows, Shape(_outputShapes[0], rows, 1, vocab));
         for (var i = 0; i < n; i++)
-            _outputs[i + 1] = Tensor(TensorElementType.Float, _present[i], presentBytes, Kv(_outputShapes[i + 1], rows, total));
+            _outputs[i + 1] = Tensor(_sig.CacheElementType, _present[i], presentBytes, Kv(_outputShapes[i + 1], rows, total));
         try
         {
             _model.Session.Run(runOptions, _inputNames, _inputs, _outputNames, _outputs);
@@ -251,25 +347,97 @@ internal sealed class DecodeBatch
 
         (_past, _present) = (_present, _past);
         Length = total;
-        for (var r = 0; r < rows; r++) _real[r]++;
+        _stride = total;
+    }
+
+    private void StepRightAligned(ReadOnlySpan<int> tokens, RunOptions runOptions)
+    {
+        var rows = Rows;
+        var longest = 0;
+        for (var r = 0; r < rows; r++) longest = Math.Max(longest, _real[r]);
+        if (longest + 1 > _stride) Restride(Grow(_stride, longest + 1));
+        var stride = _stride;
+        for (var r = 0; r < rows; r++)
+        {
+            _ids[r] = tokens[r];
+            _positions[r] = _real[r];
+            // The kernel reads a row's length from its mask's sum: ones over its tokens and the new one, zeros after.
+            var m = _mask.AsSpan(r * stride, stride);
+            var ones = _real[r] + 1;
+            m[..ones].Fill(1L);
+            m[ones..].Clear();
+        }
+
+        if (_binding is null) Bind();
+        _model.Session.RunWithBinding(runOptions, _binding!);
+        Length = longest + 1;
+    }
+
+    /// <summary>
+    /// Binds every input and output of a right-aligned step for the current rows and stride: past and present share
+    /// one buffer per input, so the same values serve every step until rows join or leave or the buffers grow.
+    /// </summary>
+    private void Bind()
+    {
+        var rows = Rows;
+        var stride = _stride;
+        var binding = _model.Session.CreateIoBinding();
+        try
+        {
+            var k = 0;
+            binding.BindInput(_inputNames[k], Own(Tensor(TensorElementType.Int64, _ids, rows * sizeof(long), [rows, 1]))); k++;
+            binding.BindInput(_inputNames[k], Own(Tensor(TensorElementType.Int64, _mask, (long)rows * stride * sizeof(long), [rows, stride]))); k++;
+            if (_sig.PositionIds is not null) { binding.BindInput(_inputNames[k], Own(Tensor(TensorElementType.Int64, _positions, rows * sizeof(long), [rows, 1]))); k++; }
+            if (_sig.UseCacheBranch is not null) { binding.BindInput(_inputNames[k], Own(Tensor(TensorElementType.Bool, _useCache, 1, [1]))); k++; }
+            if (_sig.LogitsToKeep is not null) { binding.BindInput(_inputNames[k], Own(Tensor(TensorElementType.Int64, _keepOne, sizeof(long), _keepShape))); k++; }
+            var bytes = (long)_planes * rows * _sig.KvWidth * stride * _es;
+            for (var i = 0; i < _past.Length; i++)
+            {
+                var value = Own(Tensor(_sig.CacheElementType, _past[i], bytes, Kv(new long[_planes == 2 ? 5 : 4], rows, stride)));
+                binding.BindInput(_inputNames[k + i], value);
+                binding.BindOutput(_outputNames[i + 1], value);
+            }
+
+            binding.BindOutput(_outputNames[0], Own(LogitsTensor(rows, [rows, 1, _sig.VocabularySize])));
+            _binding = binding;
+            binding = null;
+        }
+        finally
+        {
+            binding?.Dispose();
+        }
+    }
+
+    private OrtValue Own(OrtValue value)
+    {
+        _bound.Add(value);
+        return value;
+    }
+
+    /// <summary>Drops the binding (rows or buffers changed); the next step binds afresh.</summary>
+    private void Unbind()
+    {
+        _binding?.Dispose();
+        _binding = null;
+        foreach (var v in _bound) v.Dispose();
+        _bound.Clear();
     }
 
     /// <summary>
     /// Drops the rows whose <paramref name="keep"/> flag is false, moving the rest down in order. Row i's new index is
-    /// the number of kept rows before it. Padding every remaining row shares is trimmed away.
+    /// the number of kept rows before it. Padding every remaining row shares is trimmed away (standard graphs).
     /// </summary>
     public void Remove(ReadOnlySpan<bool> keep)
     {
-        var width = _sig.KvWidth;
-        var rowFloats = (long)width * Length;
+        var rowBytes = (long)_sig.KvWidth * _stride * _es;
         var vocab = _sig.VocabularySize;
+        var oldRows = Rows;
         var j = 0;
-        for (var r = 0; r < Rows; r++)
+        for (var r = 0; r < oldRows; r++)
         {
             if (!keep[r]) continue;
             if (j != r)
             {
-                foreach (var buffer in _past) Array.Copy(buffer, r * rowFloats, buffer, j * rowFloats, rowFloats);
                 Array.Copy(_logits, (long)r * vocab, _logits, (long)j * vocab, vocab);
                 _real[j] = _real[r];
             }
@@ -277,61 +445,134 @@ internal sealed class DecodeBatch
             j++;
         }
 
+        // Plane by plane, in increasing order: a kept row only ever moves to a lower address, so nothing unread is overwritten.
+        foreach (var buffer in _past)
+        {
+            for (var plane = 0; plane < _planes; plane++)
+            {
+                var from = (long)plane * oldRows * rowBytes;
+                var to = (long)plane * j * rowBytes;
+                var w = 0;
+                for (var r = 0; r < oldRows; r++)
+                {
+                    if (!keep[r]) continue;
+                    if (from + r * rowBytes != to + w * rowBytes) Array.Copy(buffer, from + r * rowBytes, buffer, to + w * rowBytes, rowBytes);
+                    w++;
+                }
+            }
+        }
+
         Rows = j;
+        if (_rightAligned) Unbind();
         if (Rows == 0)
         {
             Length = 0;
+            if (!_rightAligned) _stride = 0;
             return;
         }
 
         var longest = 0;
         for (var r = 0; r < Rows; r++) longest = Math.Max(longest, _real[r]);
-        if (longest < Length) Relayout(longest);
+        if (!_rightAligned && longest < Length) Relayout(longest);
+        Length = longest;
     }
 
-    /// <summary>Re-lays every row's cache for a new shared length (more or less left padding), via the spare buffers.</summary>
+    /// <summary>Standard graphs: re-lays every row's cache for a new shared length (more or less left padding), via the spare buffers.</summary>
     private void Relayout(int newLength)
     {
         var hs = _sig.HeadSize;
         var heads = _sig.KeyValueHeads;
         var width = _sig.KvWidth;
         EnsureCapacity(Rows, Math.Max(newLength, Length) + 1);
+        var oldStride = _stride;
         for (var b = 0; b < _past.Length; b++)
         {
             var src = _past[b];
             var dst = _present[b];
-            for (var r = 0; r < Rows; r++)
+            for (var plane = 0; plane < _planes; plane++)
             {
-                var real = _real[r];
-                for (var h = 0; h < heads; h++)
+                var srcPlane = (long)plane * Rows * width * oldStride * _es;
+                var dstPlane = (long)plane * Rows * width * newLength * _es;
+                for (var r = 0; r < Rows; r++)
                 {
-                    var srcHead = (long)r * width * Length + (long)h * Length * hs;
-                    var dstHead = (long)r * width * newLength + (long)h * newLength * hs;
-                    var pad = newLength - real;
-                    if (pad > 0) Array.Clear(dst, (int)dstHead, pad * hs);
-                    Array.Copy(src, srcHead + (long)(Length - real) * hs, dst, dstHead + (long)pad * hs, (long)real * hs);
+                    var real = _real[r];
+                    for (var h = 0; h < heads; h++)
+                    {
+                        var srcHead = srcPlane + ((long)r * width * oldStride + (long)h * oldStride * hs) * _es;
+                        var dstHead = dstPlane + ((long)r * width * newLength + (long)h * newLength * hs) * _es;
+                        var pad = newLength - real;
+                        if (pad > 0) Array.Clear(dst, (int)dstHead, pad * hs * _es);
+                        Array.Copy(src, srcHead + (long)(oldStride - real) * hs * _es, dst, dstHead + (long)pad * hs * _es, (long)real * hs * _es);
+                    }
                 }
             }
         }
 
         (_past, _present) = (_present, _past);
         Length = newLength;
+        _stride = newLength;
+    }
+
+    /// <summary>Right-aligned graphs: moves every row into buffers of a larger per-row capacity.</summary>
+    private void Restride(int newStride)
+    {
+        var hs = _sig.HeadSize;
+        var heads = _sig.KeyValueHeads;
+        var width = _sig.KvWidth;
+        var need = Math.Max(_capacity, (long)_planes * Math.Max(Rows, _real.Length) * width * newStride * _es);
+        var next = Allocate(_past.Length, need);
+        for (var b = 0; b < _past.Length; b++)
+        {
+            for (var plane = 0; plane < _planes; plane++)
+            {
+                for (var r = 0; r < Rows; r++)
+                {
+                    for (var h = 0; h < heads; h++)
+                    {
+                        var src = ((long)plane * Rows * width * _stride + (long)r * width * _stride + (long)h * _stride * hs) * _es;
+                        var dst = ((long)plane * Rows * width * newStride + (long)r * width * newStride + (long)h * newStride * hs) * _es;
+                        Array.Copy(_past[b], src, next[b], dst, (long)_real[r] * hs * _es);
+                    }
+                }
+            }
+        }
+
+        _past = next;
+        _capacity = need;
+        _stride = newStride;
+        if (_mask.Length < _real.Length * newStride) _mask = GC.AllocateArray<long>(_real.Length * newStride, pinned: true);
+        Unbind();
+    }
+
+    /// <summary>A right-aligned capacity that fits <paramref name="need"/> tokens: half again as large, within the context.</summary>
+    private int Grow(int stride, int need) => Math.Min(_context, Math.Max(need, stride + stride / 2));
+
+    /// <summary>
+    /// Combined caches keep the value plane right after the key plane, so its offset follows the row count: shifts it
+    /// when rows join (before the new rows are written).
+    /// </summary>
+    private void MovePlanes(byte[] buffer, int oldRows, int newRows, long rowBytes)
+    {
+        if (_planes == 1 || oldRows == newRows || oldRows == 0) return;
+        // Array.Copy is a memmove: the overlapping shift to a higher offset is safe.
+        Array.Copy(buffer, oldRows * rowBytes, buffer, newRows * rowBytes, oldRows * rowBytes);
     }
 
     /// <summary>Grows the buffers (keeping the past's content) so <paramref name="rows"/> rows of <paramref name="length"/> fit.</summary>
     private void EnsureCapacity(int rows, int length)
     {
-        var need = (long)rows * _sig.KvWidth * length;
+        var need = (long)_planes * rows * _sig.KvWidth * length * _es;
         if (need > _capacity)
         {
             var grown = Math.Max(need, _capacity + _capacity / 2);
             if (grown > Array.MaxLength) throw new InvalidOperationException($"KV cache of {rows} rows × {length} tokens does not fit in one buffer.");
-            var used = (long)Rows * _sig.KvWidth * Length;
+            var used = (long)_planes * Rows * _sig.KvWidth * _stride * _es;
             var past = Allocate(_past.Length, grown);
             for (var i = 0; i < past.Length; i++) Array.Copy(_past[i], past[i], used);
             _past = past;
-            _present = Allocate(_present.Length, grown);
+            if (!_rightAligned) _present = Allocate(_present.Length, grown);
             _capacity = grown;
+            Unbind();
         }
 
         if (_real.Length < rows)
@@ -342,16 +583,46 @@ internal sealed class DecodeBatch
             var logits = GC.AllocateArray<float>(rows * _sig.VocabularySize, pinned: true);
             Array.Copy(_logits, logits, _logits.Length);
             _logits = logits;
+            if (_logitsHalf is not null) _logitsHalf = GC.AllocateArray<ushort>(rows * _sig.VocabularySize, pinned: true);
+            Unbind();
         }
 
-        if (_mask.Length < rows * (length + 1)) _mask = GC.AllocateArray<long>(rows * (length + 1) * 3 / 2, pinned: true);
+        if (_mask.Length < rows * (length + 1))
+        {
+            _mask = GC.AllocateArray<long>(rows * (length + 1) * 3 / 2, pinned: true);
+            Unbind();
+        }
     }
 
-    private static float[][] Allocate(int count, long floats)
+    /// <summary>The logits output tensor over the float buffer, or over the 16-bit one for float16/bfloat16 graphs.</summary>
+    private OrtValue LogitsTensor(int rows, long[] shape) => _logitsHalf is null
+        ? Tensor(TensorElementType.Float, _logits, (long)rows * _sig.VocabularySize * sizeof(float), shape)
+        : Tensor(_sig.LogitsElementType, _logitsHalf, (long)rows * _sig.VocabularySize * sizeof(ushort), shape);
+
+    /// <summary>Logits in the graph's element type (raw bytes) to floats.</summary>
+    private void ConvertLogits(ReadOnlySpan<byte> raw, Span<float> into)
     {
-        var result = new float[count][];
-        // Pinned so ONNX Runtime can read and write them in place; uninitialized because every float is written before it is read.
-        for (var i = 0; i < count; i++) result[i] = GC.AllocateUninitializedArray<float>((int)floats, pinned: true);
+        switch (_sig.LogitsElementType)
+        {
+            case TensorElementType.Float:
+                MemoryMarshal.Cast<byte, float>(raw).CopyTo(into);
+                break;
+            case TensorElementType.Float16:
+                var halves = MemoryMarshal.Cast<byte, Half>(raw);
+                for (var i = 0; i < halves.Length; i++) into[i] = (float)halves[i];
+                break;
+            default:
+                var bf = MemoryMarshal.Cast<byte, ushort>(raw);
+                for (var i = 0; i < bf.Length; i++) into[i] = BitConverter.Int32BitsToSingle(bf[i] << 16);
+                break;
+        }
+    }
+
+    private static byte[][] Allocate(int count, long bytes)
+    {
+        var result = new byte[count][];
+        // Pinned so ONNX Runtime can read and write them in place; uninitialized because every byte is written before it is read.
+        for (var i = 0; i < count; i++) result[i] = GC.AllocateUninitializedArray<byte>((int)bytes, pinned: true);
         return result;
     }
 
@@ -380,12 +651,15 @@ internal sealed class DecodeBatch
         return shape;
     }
 
+    /// <summary>A KV shape: <c>[rows, kvHeads, length, head]</c>, with a leading 2 for combined caches.</summary>
     private long[] Kv(long[] shape, long rows, long length)
     {
-        shape[0] = rows;
-        shape[1] = _sig.KeyValueHeads;
-        shape[2] = length;
-        shape[3] = _sig.HeadSize;
+        var o = 0;
+        if (_planes == 2) shape[o++] = 2;
+        shape[o] = rows;
+        shape[o + 1] = _sig.KeyValueHeads;
+        shape[o + 2] = length;
+        shape[o + 3] = _sig.HeadSize;
         return shape;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using InferenceScaling.Sampling;
 using InferenceScaling.Tokenization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -11,7 +12,7 @@ namespace InferenceScaling.Runtime;
 /// </summary>
 public sealed class DecoderModel : IDisposable
 {
-    private DecoderModel(string folder, InferenceSession session, DecoderSignature signature, ModelTokenizer tokenizer, string device, string? promptSet, float? defaultTemperature)
+    private DecoderModel(string folder, InferenceSession session, DecoderSignature signature, ModelTokenizer tokenizer, string device, string? promptSet, SamplingDefaults defaults, ModelFiles.Choice graph)
     {
         Folder = folder;
         Session = session;
@@ -19,7 +20,12 @@ public sealed class DecoderModel : IDisposable
         Tokenizer = tokenizer;
         DeviceDescription = device;
         PromptSet = promptSet;
-        DefaultTemperature = defaultTemperature;
+        DefaultTemperature = defaults.Temperature;
+        DefaultTopP = defaults.TopP;
+        DefaultTopK = defaults.TopK;
+        DefaultMaxNewTokens = defaults.MaxNewTokens;
+        GraphFile = graph.RelativePath;
+        GraphChoice = graph.Reason;
     }
 
     /// <summary>The folder the model was loaded from.</summary>
@@ -37,7 +43,10 @@ public sealed class DecoderModel : IDisposable
     /// <summary>The prompt set the folder names in <c>inference_scaling.json</c> (<c>prompt_set</c>), if any.</summary>
     public string? PromptSet { get; }
 
-    /// <summary>The sampling temperature from <c>generation_config.json</c>, if it gives one.</summary>
+    /// <summary>
+    /// The sampling temperature from <c>generation_config.json</c>, else from <c>genai_config.json</c>'s
+    /// <c>search</c> section when that samples (<c>do_sample</c> true); null when neither gives one.
+    /// </summary>
     public float? DefaultTemperature { get; }
 
     /// <summary>
@@ -46,13 +55,54 @@ public sealed class DecoderModel : IDisposable
     /// </summary>
     public Templates.ChatTemplate? ChatTemplate { get; private init; }
 
+    /// <summary>Nucleus <c>top_p</c> from the same files by the same rule as <see cref="DefaultTemperature"/>.</summary>
+    public float? DefaultTopP { get; }
+
+    /// <summary><c>top_k</c> from the same files by the same rule as <see cref="DefaultTemperature"/> (0 = off).</summary>
+    public int? DefaultTopK { get; }
+
+    /// <summary><c>generation_config.json</c>'s <c>max_new_tokens</c>, if given.</summary>
+    public int? DefaultMaxNewTokens { get; }
+
+    /// <summary>The graph that was loaded, relative to <see cref="Folder"/> (e.g. <c>onnx/model_fp16.onnx</c>).</summary>
+    public string GraphFile { get; }
+
+    /// <summary>Why that graph was chosen, in words (a requested variant, genai_config.json, or the default rule).</summary>
+    public string GraphChoice { get; }
+
+    /// <summary>
+    /// Sampling options with the folder's defaults (<see cref="DefaultTemperature"/>, <see cref="DefaultTopP"/>,
+    /// <see cref="DefaultTopK"/>) over the library's, and a token limit that follows the context: for a prompt of
+    /// <paramref name="promptTokens"/> tokens, <see cref="DefaultMaxNewTokens"/> when the folder gives it, else all
+    /// the context leaves.
+    /// </summary>
+    public SamplingOptions DefaultSampling(int promptTokens = 0)
+    {
+        var room = Math.Max(1, Signature.ContextLength - Math.Max(0, promptTokens));
+        var defaults = new SamplingOptions();
+        return defaults with
+        {
+            Temperature = DefaultTemperature ?? defaults.Temperature,
+            TopP = DefaultTopP is { } p and > 0 and <= 1 ? p : defaults.TopP,
+            TopK = DefaultTopK is { } k and >= 0 ? k : defaults.TopK,
+            MaxTokens = Math.Min(room, DefaultMaxNewTokens is { } m and > 0 ? m : room),
+        };
+    }
+
     /// <summary>The ONNX Runtime session.</summary>
     internal InferenceSession Session { get; }
 
     /// <summary>
-    /// Loads a model folder: <c>model.onnx</c> (external data allowed), the tokenizer files, and
+    /// Loads a model folder: its decoder graph (external data allowed), the tokenizer files, and
     /// <c>config.json</c> / <c>genai_config.json</c> / <c>generation_config.json</c> where present.
     /// </summary>
+    /// <remarks>
+    /// The graph: <see cref="DecoderModelOptions.Variant"/> when given; else <c>genai_config.json</c>'s
+    /// <c>decoder.filename</c>; else <c>model.onnx</c> or <c>decoder_model_merged.onnx</c> at the root; else in
+    /// <c>onnx/</c> (onnx-community layout) <c>model.onnx</c>, <c>decoder_model_merged.onnx</c>, <c>model_fp16.onnx</c>,
+    /// the quantized variants — <c>model_fp16.onnx</c> first when the device is CUDA. <see cref="GraphFile"/> and
+    /// <see cref="GraphChoice"/> report the choice.
+    /// </remarks>
     /// <exception cref="ModelLoadException">The folder does not fit the contract; the message names the file and the problem.</exception>
     public static DecoderModel Load(string folder, DecoderModelOptions? options = null)
     {
@@ -65,9 +115,9 @@ public sealed class DecoderModel : IDisposable
         var extra = ReadJson(Path.Combine(folder, "inference_scaling.json"));
         var decoder = genai is { } g && g.TryGetProperty("model", out var gm) && gm.TryGetProperty("decoder", out var gd) ? gd : (JsonElement?)null;
 
-        var modelFile = decoder is { } d && d.TryGetProperty("filename", out var fn) && fn.GetString() is { } name ? name : "model.onnx";
-        var modelPath = Path.Combine(folder, modelFile);
-        if (!File.Exists(modelPath)) throw new ModelLoadException($"{modelPath}: model file not found (a model folder needs {modelFile}).");
+        var genaiFile = decoder is { } d && d.TryGetProperty("filename", out var fn) && fn.GetString() is { } name ? name : null;
+        var graph = ModelFiles.Find(folder, genaiFile, options.Variant, preferHalf: options.Device.Kind == ExecutionDeviceKind.Cuda);
+        var modelPath = graph.Path;
 
         // The tokenizer is cheap and its errors are common: load it before the session.
         var tokenizer = ModelTokenizer.Load(folder);
@@ -88,14 +138,14 @@ public sealed class DecoderModel : IDisposable
                 throw new ModelLoadException($"{modelPath}: ONNX Runtime cannot load the model: {ex.Message}", ex);
             }
 
-            var signature = Discover(session, modelPath, config, decoder, genai, generation, options);
+            var attention = DetectAttention(modelPath);
+            var signature = Discover(session, modelPath, config, decoder, genai, generation, attention, options);
             if (chatTemplate?.EndOfTurn is { } endOfTurn && tokenizer.SpecialTokens.TryGetValue(endOfTurn, out var endOfTurnId) && !signature.EndOfSequenceIds.Contains(endOfTurnId))
                 signature = signature with { EndOfSequenceIds = new HashSet<int>(signature.EndOfSequenceIds) { endOfTurnId } };
             if (tokenizer.Inner is not null && signature.VocabularySize <= 0)
                 throw new ModelLoadException($"{modelPath}: vocabulary size unknown.");
             var promptSet = extra is { } e && e.TryGetProperty("prompt_set", out var ps) ? ps.GetString() : null;
-            float? temperature = generation is { } gen && gen.TryGetProperty("temperature", out var temp) && temp.ValueKind == JsonValueKind.Number ? temp.GetSingle() : null;
-            var model = new DecoderModel(Path.GetFullPath(folder), session, signature, tokenizer, device, promptSet, temperature) { ChatTemplate = chatTemplate };
+            var model = new DecoderModel(Path.GetFullPath(folder), session, signature, tokenizer, device, promptSet, ReadSamplingDefaults(generation, genai), graph) { ChatTemplate = chatTemplate };
             session = null;
             return model;
         }
@@ -105,6 +155,44 @@ public sealed class DecoderModel : IDisposable
             sessionOptions.Dispose();
         }
     }
+
+    /// <summary>The attention kind from the graph's operators: GroupQueryAttention-style ops assume right-aligned rows.</summary>
+    private static AttentionKind DetectAttention(string modelPath)
+    {
+        IReadOnlySet<string> ops;
+        try
+        {
+            ops = OnnxGraphScan.OperatorTypes(modelPath);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            throw new ModelLoadException($"{modelPath}: cannot read the graph's operators: {ex.Message}", ex);
+        }
+
+        foreach (var op in RightAlignedOps)
+            if (ops.Contains(op)) return AttentionKind.RightAligned;
+        return AttentionKind.Standard;
+    }
+
+    /// <summary>Contrib ops whose kernels take sequence lengths instead of a mask and assume no left padding.</summary>
+    private static readonly string[] RightAlignedOps =
+        ["com.microsoft:GroupQueryAttention", "com.microsoft:PagedAttention", "com.microsoft:SparseAttention"];
+
+    private readonly record struct SamplingDefaults(float? Temperature, float? TopP, int? TopK, int? MaxNewTokens);
+
+    private static SamplingDefaults ReadSamplingDefaults(JsonElement? generation, JsonElement? genai)
+    {
+        // genai_config.json's search section only counts when it samples: do_sample false there means greedy search,
+        // and its top_k = 1 would turn every trace into the same one.
+        var search = genai is { } g && g.TryGetProperty("search", out var sr) && sr.ValueKind == JsonValueKind.Object ? sr : (JsonElement?)null;
+        if (search is { } s && !(s.TryGetProperty("do_sample", out var ds) && ds.ValueKind == JsonValueKind.True)) search = null;
+        float? F(string name) => Float(generation, name) ?? Float(search, name);
+        int? I(string name) => Int(generation, name) ?? Int(search, name);
+        return new SamplingDefaults(F("temperature"), F("top_p"), I("top_k"), Int(generation, "max_new_tokens"));
+    }
+
+    private static float? Float(JsonElement? e, string name) =>
+        e is { } o && o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetSingle() : null;
 
     /// <inheritdoc />
     public void Dispose() => Session.Dispose();
@@ -127,51 +215,94 @@ public sealed class DecoderModel : IDisposable
         }
     }
 
-    private static DecoderSignature Discover(InferenceSession session, string modelPath, JsonElement? config, JsonElement? decoder, JsonElement? genai, JsonElement? generation, DecoderModelOptions options)
+    private static DecoderSignature Discover(InferenceSession session, string modelPath, JsonElement? config, JsonElement? decoder, JsonElement? genai, JsonElement? generationOrNull, AttentionKind attention, DecoderModelOptions options)
     {
         var inputs = session.InputMetadata;
         var outputs = session.OutputMetadata;
-        string Name(string section, string key, string fallback) =>
-            decoder is { } d && d.TryGetProperty(section, out var s) && s.TryGetProperty(key, out var v) && v.GetString() is { } n ? n : fallback;
+        string? Named(string section, string key) =>
+            decoder is { } d && d.TryGetProperty(section, out var s) && s.ValueKind == JsonValueKind.Object && s.TryGetProperty(key, out var v) && v.GetString() is { } n ? n : null;
+        string Name(string section, string key, string fallback) => Named(section, key) ?? fallback;
 
         var inputIds = Name("inputs", "input_ids", "input_ids");
         var mask = Name("inputs", "attention_mask", "attention_mask");
         var positions = Name("inputs", "position_ids", "position_ids");
         var logits = Name("outputs", "logits", "logits");
+
+        Require(inputs, inputIds, modelPath, "input", 2, TensorElementType.Int64);
+        Require(inputs, mask, modelPath, "input", 2, TensorElementType.Int64);
+        var logitsMeta = Require(outputs, logits, modelPath, "output", 3, FloatTypes);
+        var hasPositions = inputs.ContainsKey(positions);
+        if (hasPositions) Require(inputs, positions, modelPath, "input", 2, TensorElementType.Int64);
+        var keep = inputs.ContainsKey("num_logits_to_keep") ? "num_logits_to_keep" : inputs.ContainsKey("logits_to_keep") ? "logits_to_keep" : null;
+        if (keep is not null && inputs[keep].ElementDataType != TensorElementType.Int64)
+            throw new ModelLoadException($"{modelPath}: input '{keep}' is {inputs[keep].ElementDataType}; the runtime feeds Int64.");
+        var useCache = inputs.ContainsKey("use_cache_branch") ? "use_cache_branch" : null;
+
+        // KV-cache names: genai_config.json's patterns (past_key_values.%d.key style, or past_%d for combined caches),
+        // else the Optimum names, else GPT-2's combined past_%d.
+        var combinedPattern = Named("inputs", "past_names");
+        var combinedPresent = Named("outputs", "present_names");
         var pastKey = Name("inputs", "past_key_names", "past_key_values.%d.key");
         var pastValue = Name("inputs", "past_value_names", "past_key_values.%d.value");
         var presentKey = Name("outputs", "present_key_names", "present.%d.key");
         var presentValue = Name("outputs", "present_value_names", "present.%d.value");
-
-        Require(inputs, inputIds, modelPath, "input", TensorElementType.Int64, 2);
-        Require(inputs, mask, modelPath, "input", TensorElementType.Int64, 2);
-        Require(outputs, logits, modelPath, "output", TensorElementType.Float, 3);
-        var hasPositions = inputs.ContainsKey(positions);
-        if (hasPositions) Require(inputs, positions, modelPath, "input", TensorElementType.Int64, 2);
+        var combined = combinedPattern is not null || (!inputs.ContainsKey(Layer(pastKey, 0)) && inputs.ContainsKey("past_0"));
+        combinedPattern ??= "past_%d";
+        combinedPresent ??= "present_%d";
 
         var past = new List<string>();
         var present = new List<string>();
         var layers = 0;
-        while (inputs.ContainsKey(Layer(pastKey, layers))) layers++;
+        while (inputs.ContainsKey(Layer(combined ? combinedPattern : pastKey, layers))) layers++;
         if (layers == 0)
-            throw new ModelLoadException($"{modelPath}: no KV-cache inputs (expected '{Layer(pastKey, 0)}', '{Layer(pastValue, 0)}', …); the runtime needs a decoder exported with past_key_values.");
+            throw new ModelLoadException(combined
+                ? $"{modelPath}: no KV-cache inputs (expected '{Layer(combinedPattern, 0)}', …); the runtime needs a decoder exported with a KV cache."
+                : $"{modelPath}: no KV-cache inputs (expected '{Layer(pastKey, 0)}', '{Layer(pastValue, 0)}', …, or genai_config.json's decoder.inputs naming them); the runtime needs a decoder exported with past_key_values.");
         int kvHeads = -1, headSize = -1;
+        TensorElementType? cacheType = null;
+        var rank = combined ? 5 : 4;
+        var pairs = new List<(string Past, string Present)>();
         for (var i = 0; i < layers; i++)
         {
-            foreach (var (pastName, presentName) in new[] { (Layer(pastKey, i), Layer(presentKey, i)), (Layer(pastValue, i), Layer(presentValue, i)) })
+            if (combined) pairs.Add((Layer(combinedPattern, i), Layer(combinedPresent, i)));
+            else
             {
-                var meta = Require(inputs, pastName, modelPath, "input", TensorElementType.Float, 4);
-                Require(outputs, presentName, modelPath, "output", TensorElementType.Float, 4);
-                past.Add(pastName);
-                present.Add(presentName);
-                if (meta.Dimensions[1] > 0) kvHeads = meta.Dimensions[1];
-                if (meta.Dimensions[3] > 0) headSize = meta.Dimensions[3];
+                pairs.Add((Layer(pastKey, i), Layer(presentKey, i)));
+                pairs.Add((Layer(pastValue, i), Layer(presentValue, i)));
             }
         }
 
-        var configLayers = Int(config, "num_hidden_layers") ?? Int(config, "n_layer");
+        foreach (var (pastName, presentName) in pairs)
+        {
+            var meta = Require(inputs, pastName, modelPath, "input", rank, FloatTypes);
+            var presentMeta = Require(outputs, presentName, modelPath, "output", rank, FloatTypes);
+            cacheType ??= meta.ElementDataType;
+            if (meta.ElementDataType != cacheType || presentMeta.ElementDataType != cacheType)
+                throw new ModelLoadException($"{modelPath}: KV-cache tensors mix element types ('{pastName}' is {meta.ElementDataType}, '{presentName}' is {presentMeta.ElementDataType}, the first past input is {cacheType}); the runtime needs one type for the whole cache.");
+            var dims = meta.Dimensions;
+            var o = combined ? 1 : 0;
+            if (combined && dims[0] > 0 && dims[0] != 2)
+                throw new ModelLoadException($"{modelPath}: combined KV input '{pastName}' has {dims[0]} planes in dimension 0; expected 2 (key and value).");
+            past.Add(pastName);
+            present.Add(presentName);
+            if (dims[o + 1] > 0) kvHeads = dims[o + 1];
+            if (dims[o + 3] > 0) headSize = dims[o + 3];
+        }
+
+        // Anything else the graph requires would fail at the first run: refuse it now, by name.
+        var fed = new HashSet<string>(past, StringComparer.Ordinal) { inputIds, mask };
+        if (hasPositions) fed.Add(positions);
+        if (keep is not null) fed.Add(keep);
+        if (useCache is not null) fed.Add(useCache);
+        foreach (var (inputName, meta) in inputs)
+        {
+            if (fed.Contains(inputName)) continue;
+            throw new ModelLoadException($"{modelPath}: the graph requires input '{inputName}' ({meta.ElementDataType}, rank {meta.Dimensions.Length}), which the runtime does not feed (it feeds {string.Join(", ", new[] { inputIds, mask, positions, "use_cache_branch", "num_logits_to_keep" })} and the KV cache).");
+        }
+
+        var configLayers = Int(config, "num_hidden_layers") ?? Int(config, "n_layer") ?? Int(decoder, "num_hidden_layers");
         if (configLayers is { } cl && cl != layers)
-            throw new ModelLoadException($"{modelPath}: the model has {layers} KV-cache layers but config.json says num_hidden_layers = {cl}.");
+            throw new ModelLoadException($"{modelPath}: the model has {layers} KV-cache layers but the config says num_hidden_layers = {cl}.");
 
         var heads = Int(config, "num_attention_heads") ?? Int(config, "n_head") ?? Int(decoder, "num_attention_heads");
         if (kvHeads <= 0) kvHeads = Int(config, "num_key_value_heads") ?? Int(decoder, "num_key_value_heads") ?? heads ?? -1;
@@ -184,14 +315,15 @@ public sealed class DecoderModel : IDisposable
         if (kvHeads <= 0 || headSize <= 0)
             throw new ModelLoadException($"{modelPath}: KV heads and head size are not in the tensor shapes, and config.json / genai_config.json give neither (num_key_value_heads, head_dim).");
 
-        var vocabulary = outputs[logits].Dimensions[2] > 0 ? outputs[logits].Dimensions[2] : Int(config, "vocab_size") ?? -1;
-        if (vocabulary <= 0) throw new ModelLoadException($"{modelPath}: vocabulary size is neither in the logits shape nor in config.json (vocab_size).");
-
+        var vocabulary = logitsMeta.Dimensions[2] > 0 ? logitsMeta.Dimensions[2] : Int(config, "vocab_size") ?? -1;
         var genaiModel = genai is { } g && g.TryGetProperty("model", out var gm) ? gm : (JsonElement?)null;
+        if (vocabulary <= 0) vocabulary = Int(genaiModel, "vocab_size") ?? -1;
+        if (vocabulary <= 0) throw new ModelLoadException($"{modelPath}: vocabulary size is neither in the logits shape nor in config.json / genai_config.json (vocab_size).");
+
         var context = Int(config, "max_position_embeddings") ?? Int(config, "n_positions") ?? Int(genaiModel, "context_length") ?? options.FallbackContextLength;
 
         var eos = new HashSet<int>();
-        AddIds(eos, generation, "eos_token_id");
+        AddIds(eos, generationOrNull, "eos_token_id");
         AddIds(eos, config, "eos_token_id");
         AddIds(eos, genaiModel, "eos_token_id");
 
@@ -200,10 +332,15 @@ public sealed class DecoderModel : IDisposable
             InputIds = inputIds,
             AttentionMask = mask,
             PositionIds = hasPositions ? positions : null,
-            UseCacheBranch = inputs.ContainsKey("use_cache_branch") ? "use_cache_branch" : null,
+            UseCacheBranch = useCache,
+            LogitsToKeep = keep,
             Logits = logits,
             PastInputs = past,
             PresentOutputs = present,
+            CombinedKeyValue = combined,
+            CacheElementType = cacheType!.Value,
+            LogitsElementType = logitsMeta.ElementDataType,
+            Attention = attention,
             Layers = layers,
             KeyValueHeads = kvHeads,
             HeadSize = headSize,
@@ -214,12 +351,14 @@ public sealed class DecoderModel : IDisposable
         };
     }
 
-    private static NodeMetadata Require(IReadOnlyDictionary<string, NodeMetadata> map, string name, string path, string kind, TensorElementType type, int rank)
+    private static readonly TensorElementType[] FloatTypes = [TensorElementType.Float, TensorElementType.Float16, TensorElementType.BFloat16];
+
+    private static NodeMetadata Require(IReadOnlyDictionary<string, NodeMetadata> map, string name, string path, string kind, int rank, params TensorElementType[] types)
     {
         if (!map.TryGetValue(name, out var meta))
             throw new ModelLoadException($"{path}: missing {kind} tensor '{name}' (the model has {kind}s: {string.Join(", ", map.Keys.Take(12))}{(map.Count > 12 ? ", …" : "")}).");
-        if (meta.ElementDataType != type)
-            throw new ModelLoadException($"{path}: {kind} '{name}' is {meta.ElementDataType}; the runtime needs {type}.");
+        if (Array.IndexOf(types, meta.ElementDataType) < 0)
+            throw new ModelLoadException($"{path}: {kind} '{name}' is {meta.ElementDataType}; the runtime reads {string.Join(" or ", types)}.");
         if (meta.Dimensions.Length != rank)
             throw new ModelLoadException($"{path}: {kind} '{name}' has rank {meta.Dimensions.Length}; expected rank {rank}.");
         return meta;

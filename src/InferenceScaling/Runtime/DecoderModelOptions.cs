@@ -10,10 +10,13 @@ public sealed record DecoderModelOptions
     public int IntraOpThreads { get; init; }
 
     /// <summary>
-    /// Longest prompt chunk run in one prefill pass. Real exports return logits for every position, so chunking keeps
-    /// prefill memory at chunk × vocabulary floats. Default 512.
+    /// Which graph of a folder that holds several to load (<c>--variant</c>): a path relative to the folder
+    /// (<c>onnx/model_q4.onnx</c>), a file stem (<c>model_fp16</c>) or a stem without <c>model_</c> (<c>fp16</c>).
+    /// Default null: the rule documented on <see cref="DecoderModel.Load"/> picks (genai_config.json's file, then
+    /// <c>model.onnx</c>, then <c>onnx/model.onnx</c>, float16 first on CUDA); <see cref="DecoderModel.GraphFile"/>
+    /// says which.
     /// </summary>
-    public int PrefillChunkTokens { get; init; } = 512;
+    public string? Variant { get; init; }
 
     /// <summary>Context length to assume when the folder's config files give none. Default 2048.</summary>
     public int FallbackContextLength { get; init; } = 2048;

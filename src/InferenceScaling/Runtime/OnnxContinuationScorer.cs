@@ -169,16 +169,24 @@ public sealed class OnnxContinuationScorer : IContinuationScorer
                 values.Add(OrtValue.CreateTensorValueFromMemory(new[] { false }, [1]));
             }
 
+            if (sig.LogitsToKeep is { } keep)
+            {
+                // 0 keeps every position: scoring reads the logits before each continuation token.
+                names.Add(keep);
+                values.Add(OrtValue.CreateTensorValueFromMemory(new[] { 0L }, _model.Session.InputMetadata[keep].Dimensions.Length == 1 ? [1] : []));
+            }
+
+            long[] emptyPast = sig.CombinedKeyValue ? [2, n, sig.KeyValueHeads, 0, sig.HeadSize] : [n, sig.KeyValueHeads, 0, sig.HeadSize];
             foreach (var past in sig.PastInputs)
             {
                 // An empty cache still needs an allocated tensor: a pinned empty array has no address.
                 names.Add(past);
-                values.Add(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [n, sig.KeyValueHeads, 0, sig.HeadSize]));
+                values.Add(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, sig.CacheElementType, emptyPast));
             }
 
             using var outputs = _model.Session.Run(runOptions, names, values, [sig.Logits]);
-            var logits = outputs[0].GetTensorDataAsSpan<float>();
             var vocab = sig.VocabularySize;
+            var logits = ToFloat(outputs[0], sig.LogitsElementType, n * length * vocab);
             for (var r = 0; r < n; r++)
             {
                 var (row, promptLength) = encoded[rows[r]];
@@ -231,4 +239,27 @@ public sealed class OnnxContinuationScorer : IContinuationScorer
         return result;
     }
 
+    /// <summary>The logits as floats: the tensor itself for float32 graphs, a converted copy for float16/bfloat16 ones.</summary>
+    private static ReadOnlySpan<float> ToFloat(OrtValue value, TensorElementType type, int count)
+    {
+        switch (type)
+        {
+            case TensorElementType.Float:
+                return value.GetTensorDataAsSpan<float>()[..count];
+            case TensorElementType.Float16:
+            {
+                var raw = value.GetTensorDataAsSpan<Float16>();
+                var result = new float[count];
+                for (var i = 0; i < count; i++) result[i] = (float)(Half)BitConverter.UInt16BitsToHalf(raw[i].value);
+                return result;
+            }
+            default:
+            {
+                var raw = value.GetTensorDataAsSpan<BFloat16>();
+                var result = new float[count];
+                for (var i = 0; i < count; i++) result[i] = BitConverter.Int32BitsToSingle(raw[i].value << 16);
+                return result;
+            }
+        }
+    }
 }

@@ -1,20 +1,21 @@
 namespace InferenceScaling.Runtime;
 
 /// <summary>
-/// A prompt run through the model once: its KV cache (one array per past input, laid out <c>[kvHeads, length, headSize]</c>)
-/// and the logits at its last position. Forked into as many rows as the request has traces.
+/// A prompt run through the model once: its KV cache in the graph's element type (one array per past input, laid out
+/// <c>[planes, kvHeads, length, headSize]</c>) and the logits at its last position. Forked into as many rows as the
+/// request has traces.
 /// </summary>
 internal sealed class PrefilledPrompt
 {
-    public PrefilledPrompt(float[][] cache, int length, float[] lastLogits)
+    public PrefilledPrompt(byte[][] cache, int length, float[] lastLogits)
     {
         Cache = cache;
         Length = length;
         LastLogits = lastLogits;
     }
 
-    /// <summary>KV cache per past input (2 × layers arrays), each <c>[kvHeads, Length, headSize]</c>.</summary>
-    public float[][] Cache { get; }
+    /// <summary>KV cache per past input, raw elements of <see cref="DecoderSignature.CacheElementType"/>.</summary>
+    public byte[][] Cache { get; }
 
     /// <summary>Prompt length in tokens.</summary>
     public int Length { get; }
