@@ -7,6 +7,9 @@ internal static class RepoPaths
 
     public static string TinyModel => Path.Combine(Root, "tests", "fixtures", "tiny-gqa");
 
+    /// <summary>One tiny model in several exporters' layouts (<c>tests/fixtures/layouts/{optimum,genai-gqa,fp16}</c>).</summary>
+    public static string Layout(string name) => Path.Combine(Root, "tests", "fixtures", "layouts", name);
+
     public static string ShippedModel => Path.Combine(Root, "models", "arith-mini");
 
     private static string FindRoot()

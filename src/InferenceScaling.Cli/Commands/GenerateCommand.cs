@@ -14,10 +14,10 @@ internal static class GenerateCommand
         var prompt = new Argument<string>("prompt") { Description = "The prompt text, used as given (no template)." };
         var samples = new Option<int>("--samples", "-n") { Description = "Number of traces.", DefaultValueFactory = _ => 4 };
         var temperature = new Option<float?>("--temperature", "-t") { Description = "Sampling temperature; 0 = greedy. Default: the model's generation_config, else 0.8." };
-        var topK = new Option<int>("--top-k") { Description = "Top-k (0 = off).", DefaultValueFactory = _ => 0 };
-        var topP = new Option<float>("--top-p") { Description = "Top-p (1 = off).", DefaultValueFactory = _ => 1f };
+        var topK = new Option<int?>("--top-k") { Description = "Top-k (0 = off). Default: generation_config.json, else genai_config.json's search when it samples, else off." };
+        var topP = new Option<float?>("--top-p") { Description = "Top-p (1 = off). Default: as --top-k." };
         var minP = new Option<float>("--min-p") { Description = "Min-p (0 = off).", DefaultValueFactory = _ => 0f };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per trace.", DefaultValueFactory = _ => 128 };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "Most tokens per trace. Default: generation_config.json's max_new_tokens, else what the model's context leaves after the prompt." };
         var seed = new Option<ulong>("--seed") { Description = "Seed; trace i depends only on (seed, i).", DefaultValueFactory = _ => 0UL };
         var json = new Option<bool>("--json") { Description = "Print a JSON document (texts, finish reasons, token counts, timing)." };
         var model = new ModelArguments();
@@ -26,18 +26,20 @@ internal static class GenerateCommand
         command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
         {
             using var m = model.Load(parse);
-            var generator = new OnnxTraceGenerator(m);
+            using var generator = new OnnxTraceGenerator(m);
+            var text = parse.GetValue(prompt)!;
+            var defaults = m.DefaultSampling(m.Tokenizer.Encode(text).Length);
             var request = new TraceRequest
             {
-                Prompt = parse.GetValue(prompt)!,
+                Prompt = text,
                 Count = parse.GetValue(samples),
-                Sampling = new SamplingOptions
+                Sampling = defaults with
                 {
-                    Temperature = parse.GetValue(temperature) ?? m.DefaultTemperature ?? 0.8f,
-                    TopK = parse.GetValue(topK),
-                    TopP = parse.GetValue(topP),
+                    Temperature = parse.GetValue(temperature) ?? defaults.Temperature,
+                    TopK = parse.GetValue(topK) ?? defaults.TopK,
+                    TopP = parse.GetValue(topP) ?? defaults.TopP,
                     MinP = parse.GetValue(minP),
-                    MaxTokens = parse.GetValue(maxTokens),
+                    MaxTokens = parse.GetValue(maxTokens) ?? defaults.MaxTokens,
                     Seed = parse.GetValue(seed),
                 },
             };

@@ -15,21 +15,28 @@ internal sealed class ModelArguments
 
     public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
 
+    public Option<string?> Variant { get; } = new("--variant") { Description = "Which graph of a folder with several (onnx-community: fp16, q4, onnx/model_q4f16.onnx, ...). Default: genai_config.json's file, else model.onnx, else onnx/model.onnx (float16 first on CUDA)." };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Model);
         command.Options.Add(Device);
         command.Options.Add(Threads);
+        command.Options.Add(Variant);
     }
 
     public DecoderModel Load(ParseResult parse)
     {
         var folder = parse.GetValue(Model) ?? DefaultModelFolder();
-        return DecoderModel.Load(folder, new DecoderModelOptions
+        var model = DecoderModel.Load(folder, new DecoderModelOptions
         {
             Device = ExecutionDevice.Parse(parse.GetValue(Device)!),
             IntraOpThreads = parse.GetValue(Threads),
+            Variant = parse.GetValue(Variant),
         });
+        // Which graph of the folder runs, and why, goes to stderr: stdout stays the command's output (JSON included).
+        Console.Error.WriteLine($"model: {model.GraphFile} ({model.GraphChoice}; {model.Signature.Attention} attention, {model.Signature.CacheElementType} cache) on {model.DeviceDescription}");
+        return model;
     }
 
     /// <summary>The embedded model: copied next to the binary at build time; in a source tree, found above it.</summary>

@@ -15,7 +15,7 @@ namespace InferenceScaling.Runtime;
 /// Thread-safe: concurrent requests each run their own decode loop on the shared session (the scheduler in
 /// <c>Scheduling/</c> packs them into one batch instead). The model is not owned: dispose it yourself.
 /// </remarks>
-public sealed class OnnxTraceGenerator : ITraceGenerator
+public sealed class OnnxTraceGenerator : ITraceGenerator, IDisposable
 {
     /// <summary>The model (not owned).</summary>
     private readonly DecoderModel _model;
@@ -34,6 +34,9 @@ public sealed class OnnxTraceGenerator : ITraceGenerator
         _model = model;
         _prefillChunk = prefillChunkTokens;
     }
+
+    /// <summary>Releases the idle batch kept for reuse (its native bindings). The model is not disposed.</summary>
+    public void Dispose() => Interlocked.Exchange(ref _idle, null)?.Dispose();
 
     /// <summary>The model this generator runs.</summary>
     public DecoderModel Model => _model;
@@ -157,7 +160,8 @@ public sealed class OnnxTraceGenerator : ITraceGenerator
         finally
         {
             writer.TryComplete(failure);
-            if (batch is not null) Interlocked.CompareExchange(ref _idle, batch, null);
+            // Keep one idle batch for the next request; a second one (concurrent requests) is let go.
+            if (batch is not null && Interlocked.CompareExchange(ref _idle, batch, null) is not null) batch.Dispose();
         }
     }
 }

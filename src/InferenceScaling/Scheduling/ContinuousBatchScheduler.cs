@@ -239,6 +239,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _started.TrySetResult();
         await _loop.ConfigureAwait(false);
+        _batch.Dispose();
         _shutdown.Dispose();
         _meter.Dispose();
     }
