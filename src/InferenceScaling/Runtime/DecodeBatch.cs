@@ -186,7 +186,7 @@ internal sealed class DecodeBatch : IDisposable
             for (var i = 0; i < len; i++) { ids[i] = prompt[done + i]; pos[i] = done + i; }
             Array.Fill(mask, 1L);
             var present = Allocate(n, (long)_planes * width * total * _es);
-            if (chunkLogits.Length < kept * vocab * logitsSize) chunkLogits = new byte[kept * vocab * logitsSize];
+            if (chunkLogits.Length < kept * vocab * logitsSize) chunkLogits = GC.AllocateUninitializedArray<byte>(kept * vocab * logitsSize, pinned: true);
             var values = new List<OrtValue>();
             try
             {
