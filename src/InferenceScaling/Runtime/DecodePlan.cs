@@ -58,6 +58,9 @@ internal sealed class DecodePlan
     /// <summary>DeepConf window length.</summary>
     public int Window { get; }
 
+    /// <summary>Whoever runs the request's rows, for the loop's sink to find (the scheduler's job); null in a single-request loop.</summary>
+    public object? Owner { get; set; }
+
     /// <summary>Time the prompt's prefill took (set once it ran).</summary>
     public TimeSpan PrefillTime { get; set; }
 

@@ -23,8 +23,8 @@ public sealed class OnnxTraceGenerator : ITraceGenerator, IDisposable
     /// <summary>Prefill chunk size.</summary>
     private readonly int _prefillChunk;
 
-    /// <summary>One idle batch kept for reuse, so a sweep does not reallocate KV buffers per problem.</summary>
-    private DecodeBatch? _idle;
+    /// <summary>One idle loop kept for reuse, so a sweep does not reallocate KV buffers per problem.</summary>
+    private DecodeLoop? _idle;
 
     /// <summary>Creates a generator over <paramref name="model"/>.</summary>
     public OnnxTraceGenerator(DecoderModel model, int prefillChunkTokens = 512)
@@ -88,65 +88,31 @@ public sealed class OnnxTraceGenerator : ITraceGenerator, IDisposable
     private void Decode(int[] prompt, TraceRequest request, ChannelWriter<Trace> writer, CancellationToken cancellationToken)
     {
         Exception? failure = null;
-        var batch = Interlocked.Exchange(ref _idle, null);
+        var loop = Interlocked.Exchange(ref _idle, null);
         try
         {
             var plan = new DecodePlan(_model, request, prompt.Length);
-            batch ??= new DecodeBatch(_model, request.Count, prompt.Length + plan.MaxLength);
-            batch.Clear();
+            loop ??= new DecodeLoop(_model, request.Count, prompt.Length + plan.MaxLength);
+            loop.Clear();
             using var runOptions = new RunOptions();
             // Cancellation inside a run: ONNX Runtime checks Terminate between kernels.
             using var registration = cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions);
 
             var clock = Stopwatch.StartNew();
-            var prefilled = batch.Prefill(prompt, _prefillChunk, runOptions);
+            var prefilled = loop.Prefill(prompt, _prefillChunk, runOptions);
             plan.PrefillTime = clock.Elapsed;
-            batch.Admit(prefilled, request.Count);
-
             var rows = new TraceRow[request.Count];
             for (var r = 0; r < rows.Length; r++) rows[r] = plan.CreateRow(request.FirstIndex + r);
-            var sampler = new TokenSampler(_model.Signature.VocabularySize);
-            var next = new int[rows.Length];
-            var keep = new bool[rows.Length];
-            var control = request.Control;
-            var controlVersion = -1;
+            loop.Admit(prefilled, rows);
+            var sink = new ChannelSink(writer, request.Control, clock);
             clock.Restart();
 
-            while (batch.Rows > 0)
+            while (loop.Rows > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var count = batch.Rows;
-                var anyFinished = false;
-                var checkControl = control is not null && control.Version != controlVersion;
-                if (checkControl) controlVersion = control!.Version;
-
-                for (var r = 0; r < count; r++)
-                {
-                    keep[r] = true;
-                    if (rows[r].Advance(sampler, batch.LogitsOf(r), checkControl, out next[r]) is { } reason)
-                    {
-                        keep[r] = false;
-                        anyFinished = true;
-                        writer.TryWrite(rows[r].ToTrace(reason, clock.Elapsed));
-                    }
-                }
-
-                if (anyFinished)
-                {
-                    var j = 0;
-                    for (var r = 0; r < count; r++)
-                    {
-                        if (!keep[r]) continue;
-                        rows[j] = rows[r];
-                        next[j] = next[r];
-                        j++;
-                    }
-
-                    batch.Remove(keep.AsSpan(0, count));
-                    if (batch.Rows == 0) break;
-                }
-
-                batch.Step(next.AsSpan(0, batch.Rows), runOptions);
+                sink.BeginStep();
+                loop.Sample(sink);
+                loop.Run(runOptions);
             }
         }
         catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
@@ -161,7 +127,29 @@ public sealed class OnnxTraceGenerator : ITraceGenerator, IDisposable
         {
             writer.TryComplete(failure);
             // Keep one idle batch for the next request; a second one (concurrent requests) is let go.
-            if (batch is not null && Interlocked.CompareExchange(ref _idle, batch, null) is not null) batch.Dispose();
+            if (loop is not null && Interlocked.CompareExchange(ref _idle, loop, null) is not null) loop.Dispose();
         }
+    }
+
+    /// <summary>One request's rows: finished traces go to the channel; the control is read once per step when it changed.</summary>
+    private sealed class ChannelSink(ChannelWriter<Trace> writer, TraceControl? control, Stopwatch clock) : DecodeLoop.IRowSink
+    {
+        /// <summary>The control's version when it was last read.</summary>
+        private int _version = -1;
+
+        /// <summary>Whether the control changed since the previous step.</summary>
+        private bool _check;
+
+        public void BeginStep()
+        {
+            _check = control is not null && control.Version != _version;
+            if (_check) _version = control!.Version;
+        }
+
+        public bool CheckControl(TraceRow row) => _check;
+
+        public bool Drops(TraceRow row) => false;
+
+        public void Left(TraceRow row, FinishReason? reason) => writer.TryWrite(row.ToTrace(reason!.Value, clock.Elapsed));
     }
 }

@@ -48,8 +48,8 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
     /// <summary>Opened by <see cref="Start"/>; the loop waits on it (tests start paused to line requests up deterministically).</summary>
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The decode loop.</summary>
-    private readonly Task _loop;
+    /// <summary>The decode loop's task.</summary>
+    private readonly Task _running;
 
     /// <summary>Published metrics.</summary>
     private readonly Meter _meter;
@@ -62,29 +62,20 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
 
     // Loop-owned state below: only the decode loop touches it.
 
-    /// <summary>The batch.</summary>
-    private readonly DecodeBatch _batch;
+    /// <summary>The step loop (shared with <see cref="OnnxTraceGenerator"/>) and its batch.</summary>
+    private readonly DecodeLoop _loop;
 
-    /// <summary>Draws tokens.</summary>
-    private readonly TokenSampler _sampler;
+    /// <summary>What the loop does with rows that leave: bookkeeping for their job.</summary>
+    private readonly RowSink _sink;
+
+    /// <summary>Rows being admitted, reused.</summary>
+    private readonly TraceRow[] _admitting;
 
     /// <summary>Jobs taken from the queue with rows still to admit, in arrival order.</summary>
     private readonly List<Job> _pending = [];
 
     /// <summary>Jobs with rows in the batch.</summary>
     private readonly List<Job> _active = [];
-
-    /// <summary>Row r of the batch, and the job it belongs to.</summary>
-    private TraceRow[] _rows;
-
-    /// <summary>The job of each row.</summary>
-    private Job[] _rowJobs;
-
-    /// <summary>Next token per row.</summary>
-    private int[] _next;
-
-    /// <summary>Keep flags per row.</summary>
-    private bool[] _keep;
 
     /// <summary>Traces finished in the current step, handed out once the batch and counters are up to date.</summary>
     private readonly List<(Job Job, Trace Trace)> _finished = [];
@@ -125,12 +116,9 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
             SingleReader = true,
         });
         var rows = _options.MaxRows;
-        _batch = new DecodeBatch(model, Math.Min(rows, 8), 64);
-        _sampler = new TokenSampler(model.Signature.VocabularySize);
-        _rows = new TraceRow[rows];
-        _rowJobs = new Job[rows];
-        _next = new int[rows];
-        _keep = new bool[rows];
+        _loop = new DecodeLoop(model, Math.Min(rows, 8), 64);
+        _sink = new RowSink(this);
+        _admitting = new TraceRow[rows];
 
         _meter = new Meter(MeterName);
         _meter.CreateObservableGauge("inferencescaling.scheduler.queue_length", () => Volatile.Read(ref _queued), "{request}", "Requests waiting for admission to the decode batch.");
@@ -142,7 +130,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         _tokensCounter = _meter.CreateCounter<long>("inferencescaling.scheduler.decoded_tokens", "{token}", "Tokens decoded (one per row per step).");
 
         if (!startPaused) _started.TrySetResult();
-        _loop = Task.Run(RunAsync, CancellationToken.None);
+        _running = Task.Run(RunAsync, CancellationToken.None);
     }
 
     /// <summary>
@@ -153,7 +141,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
     public Exception? Fault => Volatile.Read(ref _fault);
 
     /// <summary>Completes (never faulted) when the decode loop has ended, stopped or failed (<see cref="Fault"/>).</summary>
-    public Task Completion => _loop;
+    public Task Completion => _running;
 
     /// <summary>The model the scheduler runs.</summary>
     public DecoderModel Model => _model;
@@ -218,6 +206,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var prompt = DecodePlan.Encode(_model, request);
         var job = new Job(prompt, new DecodePlan(_model, request, prompt.Length));
+        job.Plan.Owner = job;
         await EnqueueAsync(job, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -238,8 +227,8 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         _queue.Writer.TryComplete();
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _started.TrySetResult();
-        await _loop.ConfigureAwait(false);
-        _batch.Dispose();
+        await _running.ConfigureAwait(false);
+        _loop.Dispose();
         _shutdown.Dispose();
         _meter.Dispose();
     }
@@ -300,9 +289,9 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
             while (!shutdown.IsCancellationRequested)
             {
                 // Idle: wait for work without holding a thread.
-                if (_batch.Rows == 0 && _pending.Count == 0 && !await _queue.Reader.WaitToReadAsync(shutdown).ConfigureAwait(false)) break;
+                if (_loop.Rows == 0 && _pending.Count == 0 && !await _queue.Reader.WaitToReadAsync(shutdown).ConfigureAwait(false)) break;
                 Admit(runOptions);
-                if (_batch.Rows == 0) continue;
+                if (_loop.Rows == 0) continue;
                 if (_stepGate is not null) await _stepGate.WaitAsync(shutdown).ConfigureAwait(false);
                 Step(runOptions);
             }
@@ -341,7 +330,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
     /// <summary>Takes new requests and deals free rows round-robin over the waiting ones, prefilling first-timers.</summary>
     private void Admit(RunOptions runOptions)
     {
-        var free = _options.MaxRows - _batch.Rows;
+        var free = _options.MaxRows - _loop.Rows;
         // Read from the channel only while rows are free: the rest stay queued, so the bounded channel pushes back.
         while (_pending.Count < free && _queue.Reader.TryRead(out var job))
         {
@@ -359,7 +348,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         var cap = _options.EffectiveMaxRowsPerRequest;
         var budget = _options.MaxKvTokens;
         var reserved = _reservedKv;
-        var rows = _batch.Rows;
+        var rows = _loop.Rows;
         foreach (var job in _pending) job.Grant = 0;
         var granted = true;
         var blocked = false;
@@ -425,7 +414,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
             var clock = Stopwatch.StartNew();
             try
             {
-                job.Prefilled = _batch.Prefill(job.Prompt, _options.PrefillChunkTokens, runOptions);
+                job.Prefilled = _loop.Prefill(job.Prompt, _options.PrefillChunkTokens, runOptions);
             }
             catch (OnnxRuntimeException ex)
             {
@@ -442,19 +431,19 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
             LeaveQueue(job);
         }
 
-        var start = _batch.Rows;
-        _batch.Admit(job.Prefilled, job.Grant);
-        for (var r = start; r < _batch.Rows; r++)
+        for (var r = 0; r < job.Grant; r++)
         {
-            _rows[r] = plan.CreateRow(job.Request.FirstIndex + job.Admitted++);
-            _rowJobs[r] = job;
+            _admitting[r] = plan.CreateRow(job.Request.FirstIndex + job.Admitted++);
             _reservedKv += plan.PromptTokens + plan.MaxLength;
         }
+
+        _loop.Admit(job.Prefilled, _admitting.AsSpan(0, job.Grant));
+        Array.Clear(_admitting, 0, job.Grant);
 
         if (job.Active == 0) _active.Add(job);
         job.Active += job.Grant;
         job.Grant = 0;
-        Volatile.Write(ref _activeRows, _batch.Rows);
+        Volatile.Write(ref _activeRows, _loop.Rows);
         Volatile.Write(ref _activeRequests, _active.Count);
     }
 
@@ -471,48 +460,8 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
             job.ControlVersion = version;
         }
 
-        var count = _batch.Rows;
-        var anyLeft = false;
-        for (var r = 0; r < count; r++)
+        if (_loop.Sample(_sink))
         {
-            var job = _rowJobs[r];
-            var row = _rows[r];
-            _keep[r] = true;
-            if (job.IsAbandoned)
-            {
-                _keep[r] = false;
-            }
-            else if (row.Advance(_sampler, _batch.LogitsOf(r), job.CheckControl, out _next[r]) is { } reason)
-            {
-                _keep[r] = false;
-                _finished.Add((job, row.ToTrace(reason, Stopwatch.GetElapsedTime(job.DecodeStart))));
-            }
-
-            if (_keep[r]) continue;
-            anyLeft = true;
-            job.Active--;
-            _reservedKv -= row.Plan.PromptTokens + row.Plan.MaxLength;
-        }
-
-        if (anyLeft)
-        {
-            var j = 0;
-            for (var r = 0; r < count; r++)
-            {
-                if (!_keep[r]) continue;
-                _rows[j] = _rows[r];
-                _rowJobs[j] = _rowJobs[r];
-                _next[j] = _next[r];
-                j++;
-            }
-
-            for (var r = j; r < count; r++)
-            {
-                _rows[r] = null!;
-                _rowJobs[r] = null!;
-            }
-
-            _batch.Remove(_keep.AsSpan(0, count));
             for (var i = _active.Count - 1; i >= 0; i--)
             {
                 var job = _active[i];
@@ -521,17 +470,17 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
                 if (job.IsAbandoned) CountAbandoned(job);
             }
 
-            Volatile.Write(ref _activeRows, _batch.Rows);
+            Volatile.Write(ref _activeRows, _loop.Rows);
             Volatile.Write(ref _activeRequests, _active.Count);
             // Only now: a caller that sees its last trace also sees its rows gone from the batch and the counters.
             foreach (var (job, trace) in _finished) Deliver(job, trace);
             _finished.Clear();
         }
 
-        var rows = _batch.Rows;
+        var rows = _loop.Rows;
         if (rows == 0) return;
         var started = Stopwatch.GetTimestamp();
-        _batch.Step(_next.AsSpan(0, rows), runOptions);
+        _loop.Run(runOptions);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         Interlocked.Increment(ref _steps);
@@ -586,6 +535,23 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         if (job.AbandonCounted) return;
         job.AbandonCounted = true;
         Interlocked.Increment(ref _abandoned);
+    }
+
+    /// <summary>The loop's rows belong to jobs: abandoned jobs drop theirs, and a row that leaves settles its job's counts.</summary>
+    private sealed class RowSink(ContinuousBatchScheduler owner) : DecodeLoop.IRowSink
+    {
+        public bool CheckControl(TraceRow row) => ((Job)row.Plan.Owner!).CheckControl;
+
+        public bool Drops(TraceRow row) => ((Job)row.Plan.Owner!).IsAbandoned;
+
+        public void Left(TraceRow row, FinishReason? reason)
+        {
+            var job = (Job)row.Plan.Owner!;
+            job.Active--;
+            owner._reservedKv -= row.Plan.PromptTokens + row.Plan.MaxLength;
+            // Handed out once the batch and counters are up to date (see Step).
+            if (reason is { } r) owner._finished.Add((job, row.ToTrace(r, Stopwatch.GetElapsedTime(job.DecodeStart))));
+        }
     }
 
     /// <summary>One request in the scheduler. Mutable fields are touched only by the decode loop, except the abandon flag.</summary>
