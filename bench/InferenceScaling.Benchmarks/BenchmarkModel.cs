@@ -17,4 +17,18 @@ internal static class BenchmarkModel
 
         throw new InvalidOperationException("No model found: set INFSCALE_BENCH_MODEL.");
     }
+
+    /// <summary>A GroupQueryAttention graph: INFSCALE_BENCH_GQA_MODEL (e.g. export.py's genai-gqa layout of the shipped model), else the tiny fixture.</summary>
+    public static string GqaFolder()
+    {
+        var env = Environment.GetEnvironmentVariable("INFSCALE_BENCH_GQA_MODEL");
+        if (!string.IsNullOrEmpty(env)) return env;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var fixture = Path.Combine(dir.FullName, "tests", "fixtures", "layouts", "genai-gqa");
+            if (File.Exists(Path.Combine(fixture, "model.onnx"))) return fixture;
+        }
+
+        throw new InvalidOperationException("No GroupQueryAttention model found: set INFSCALE_BENCH_GQA_MODEL.");
+    }
 }

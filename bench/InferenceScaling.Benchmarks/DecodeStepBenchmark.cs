@@ -7,6 +7,9 @@ namespace InferenceScaling.Benchmarks;
 /// <summary>
 /// The bare decode loop: <see cref="Steps"/> steps of a batch of <see cref="Rows"/> forked rows, no sampling or trace
 /// bookkeeping. Allocated bytes per operation ÷ <see cref="Steps"/> = managed allocation per decode step.
+/// <see cref="Layout"/> <c>standard</c> runs the benchmark model (rows left-padded, tensors re-created per step);
+/// <c>gqa</c> runs its GroupQueryAttention export (<c>INFSCALE_BENCH_GQA_MODEL</c>, else the tiny fixture), whose
+/// shared past/present buffer is bound once.
 /// </summary>
 [MemoryDiagnoser]
 public class DecodeStepBenchmark
@@ -22,12 +25,17 @@ public class DecodeStepBenchmark
     [Params(1, 16)]
     public int Rows { get; set; }
 
+    /// <summary>Which attention kind's graph runs.</summary>
+    [Params("standard", "gqa")]
+    public string Layout { get; set; } = "standard";
+
     [GlobalSetup]
     public void Setup()
     {
-        _model = DecoderModel.Load(BenchmarkModel.Folder(), new DecoderModelOptions { IntraOpThreads = 2 });
+        var folder = Layout == "gqa" ? BenchmarkModel.GqaFolder() : BenchmarkModel.Folder();
+        _model = DecoderModel.Load(folder, new DecoderModelOptions { IntraOpThreads = 2 });
         _runOptions = new RunOptions();
-        _batch = new DecodeBatch(_model, Rows, 128);
+        _batch = new DecodeBatch(_model, Rows, 64);
         _prompt = _batch.Prefill(_model.Tokenizer.Encode("Q: Tom has 12 apples. He buys 7 more.\nA:"), 512, _runOptions);
         _tokens = Enumerable.Repeat(_model.Tokenizer.Encode("1")[0], Rows).ToArray();
     }
@@ -35,6 +43,7 @@ public class DecodeStepBenchmark
     [GlobalCleanup]
     public void Cleanup()
     {
+        _batch.Dispose();
         _runOptions.Dispose();
         _model.Dispose();
     }

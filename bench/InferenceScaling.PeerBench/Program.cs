@@ -1,0 +1,121 @@
+// The engine's batched decode against ONNX Runtime GenAI on the same model folder: N copies of one prompt, exactly
+// --tokens new tokens per row on both sides, reps interleaved in one process (the order alternates each rep), medians
+// with min and max. Tokens/s = N × tokens / wall time of the whole generation (prefill included).
+//
+//   dotnet run -c Release --project bench/InferenceScaling.PeerBench -- [--model models/arith-mini] [--n 1,4,16,32]
+//       [--tokens 128] [--reps 21] [--threads 2]
+using System.Diagnostics;
+using System.Globalization;
+using InferenceScaling.Runtime;
+using InferenceScaling.Sampling;
+using Genai = Microsoft.ML.OnnxRuntimeGenAI;
+
+var options = Args(args);
+var folder = options.GetValueOrDefault("model", FindShipped());
+var sizes = options.GetValueOrDefault("n", "1,4,16,32").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+var tokens = int.Parse(options.GetValueOrDefault("tokens", "128"), CultureInfo.InvariantCulture);
+var reps = int.Parse(options.GetValueOrDefault("reps", "21"), CultureInfo.InvariantCulture);
+var threads = int.Parse(options.GetValueOrDefault("threads", "2"), CultureInfo.InvariantCulture);
+const string Prompt = "Q: Tom has 12 apples. He buys 7 more. Then he triples them. How many apples does he have now?\nA:";
+
+using var engineModel = DecoderModel.Load(folder, new DecoderModelOptions { IntraOpThreads = threads });
+using var engine = new OnnxTraceGenerator(engineModel);
+using var genaiConfig = new Genai.Config(folder);
+genaiConfig.ClearProviders();
+using var genaiModel = new Genai.Model(genaiConfig);
+using var genaiTokenizer = new Genai.Tokenizer(genaiModel);
+var promptTokens = engineModel.Tokenizer.Encode(Prompt).Length;
+Console.WriteLine($"model {folder} ({engineModel.GraphFile}, {engineModel.Signature.Attention} attention), prompt {promptTokens} tokens, {tokens} new tokens, {reps} reps, {threads} threads, {Environment.ProcessorCount} cores, load {Load()}");
+Console.WriteLine("| N | engine tokens/s median [min, max] | GenAI tokens/s median [min, max] | engine / GenAI |");
+Console.WriteLine("|---:|---:|---:|---:|");
+
+foreach (var n in sizes)
+{
+    var mine = new List<double>();
+    var theirs = new List<double>();
+    // One warm-up of each, unmeasured.
+    RunEngine(n, 0);
+    RunGenai(n, 0);
+    for (var rep = 1; rep <= reps; rep++)
+    {
+        if (rep % 2 == 0) { theirs.Add(RunGenai(n, rep)); mine.Add(RunEngine(n, rep)); }
+        else { mine.Add(RunEngine(n, rep)); theirs.Add(RunGenai(n, rep)); }
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {n} | {Median(mine):F0} [{mine.Min():F0}, {mine.Max():F0}] | {Median(theirs):F0} [{theirs.Min():F0}, {theirs.Max():F0}] | {Median(mine) / Median(theirs):F2}× |"));
+}
+
+Console.WriteLine($"load after: {Load()}");
+return 0;
+
+double RunEngine(int n, int seed)
+{
+    var request = new TraceRequest
+    {
+        Prompt = Prompt,
+        Count = n,
+        Sampling = new SamplingOptions { Temperature = 0.8f, Seed = (ulong)seed, MaxTokens = tokens, IgnoreEndOfSequence = true },
+    };
+    var clock = Stopwatch.StartNew();
+    var generated = 0;
+    foreach (var t in engine.GenerateAllAsync(request).GetAwaiter().GetResult()) generated += t.GeneratedTokens;
+    var seconds = clock.Elapsed.TotalSeconds;
+    if (generated != n * tokens) throw new InvalidOperationException($"engine generated {generated} tokens, expected {n * tokens}");
+    return generated / seconds;
+}
+
+double RunGenai(int n, int seed)
+{
+    // FACTS.md: N samples of one prompt = batch_size N with the prompt appended N times; min_length = max_length so
+    // every row generates the same count.
+    var clock = Stopwatch.StartNew();
+    using var sequences = genaiTokenizer.EncodeBatch(Enumerable.Repeat(Prompt, n).ToArray());
+    var length = sequences[0].Length;
+    using var parameters = new Genai.GeneratorParams(genaiModel);
+    parameters.SetSearchOption("batch_size", n);
+    parameters.SetSearchOption("do_sample", true);
+    parameters.SetSearchOption("temperature", 0.8);
+    parameters.SetSearchOption("random_seed", seed);
+    parameters.SetSearchOption("min_length", length + tokens);
+    parameters.SetSearchOption("max_length", length + tokens);
+    using var generator = new Genai.Generator(genaiModel, parameters);
+    generator.AppendTokenSequences(sequences);
+    var steps = 0;
+    while (!generator.IsDone())
+    {
+        generator.GenerateNextToken();
+        steps++;
+    }
+
+    var seconds = clock.Elapsed.TotalSeconds;
+    var generated = (int)(generator.GetSequence(0).Length - length) * n;
+    if (generated != n * tokens) throw new InvalidOperationException($"GenAI generated {generated} tokens, expected {n * tokens}");
+    return generated / seconds;
+}
+
+static double Median(List<double> xs)
+{
+    var s = xs.Order().ToArray();
+    return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+}
+
+static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+
+static Dictionary<string, string> Args(string[] args)
+{
+    var d = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i + 1 < args.Length; i += 2) d[args[i].TrimStart('-')] = args[i + 1];
+    return d;
+}
+
+static string FindShipped()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        var shipped = Path.Combine(dir.FullName, "models", "arith-mini");
+        if (File.Exists(Path.Combine(shipped, "model.onnx"))) return shipped;
+    }
+
+    throw new InvalidOperationException("models/arith-mini not found: pass --model.");
+}
