@@ -20,6 +20,8 @@ public sealed class RequestFuzzTests(TinyModelFixture fixture) : IClassFixture<T
         ("/v1/solve", """{"question":"2 + 3","budget":"samples=2,confidence=none"}"""),
         ("/v1/chat/completions", """{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"2 + 2"}]}],"max_tokens":4,"temperature":0.5,"top_p":0.9,"n":2,"seed":3,"logprobs":true,"top_logprobs":2,"stop":["\n\n"],"user":"u","metadata":{"k":"v"}}"""),
         ("/v1/chat/completions", """{"messages":[{"role":"user","content":"2 + 2"}],"max_tokens":4,"seed":2,"stream":true,"stream_options":{"include_usage":true},"budget":{"samples":2,"confidence":null}}"""),
+        ("/v1/completions", """{"prompt":"Q: 2 + 2\nA:","max_tokens":4,"temperature":0.5,"n":2,"seed":1,"logprobs":1,"stop":["\n"]}"""),
+        ("/v1/completions", """{"prompt":"Calc: 4-3=1.","max_tokens":0,"echo":true,"logprobs":1}"""),
     ];
 
     /// <summary>Values put in place of a field (raw JSON text, some of it deliberately not JSON).</summary>
