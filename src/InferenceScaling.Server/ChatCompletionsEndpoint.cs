@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using InferenceScaling.Sampling;
 using InferenceScaling.Solving;
+using InferenceScaling.Tools;
 using Microsoft.AspNetCore.Http;
 using Trace = InferenceScaling.Sampling.Trace;
 
@@ -75,6 +76,7 @@ internal static class ChatCompletionsEndpoint
         var topLogprobs = Field.Integer(body.TopLogprobs, "top_logprobs", 0, 20);
         if (topLogprobs is > 0 && !logprobs) throw ApiException.BadRequest("'top_logprobs' needs 'logprobs': true.", "top_logprobs");
         var stops = Stops(body.Stop);
+        var tools = ToolsReader.Read(body.Tools, state);
         var budgeted = body.Budget is { ValueKind: not JsonValueKind.Null };
         if (budgeted && n != 1) throw ApiException.BadRequest("'n' must be 1 when 'budget' is set: the response is the vote's winning trace.", "n");
 
@@ -101,10 +103,10 @@ internal static class ChatCompletionsEndpoint
             if (stream)
             {
                 return new EventStreamResult((events, ct) => StreamVoteAsync(
-                    new ChatCompletionStream(events, reply.Id, reply.Created, reply.Model, includeUsage), state, question, budget, sampling, reply, ct));
+                    new ChatCompletionStream(events, reply.Id, reply.Created, reply.Model, includeUsage), state, question, budget, sampling, reply, tools, ct));
             }
 
-            var solution = await state.Solver(sampling).SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
+            var solution = await state.Solver(sampling, state.Decoder(tools)).SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
             return state.Json(new ChatCompletionBody
             {
                 Id = reply.Id,
@@ -118,7 +120,7 @@ internal static class ChatCompletionsEndpoint
         }
 
         var control = new TraceControl();
-        var request = new TraceRequest { Prompt = prompt, Count = n, Sampling = sampling, Control = control };
+        var request = new TraceRequest { Prompt = prompt, Count = n, Sampling = sampling, Control = control, Injector = tools?.Factory };
         if (stream)
         {
             return new EventStreamResult((events, ct) => StreamTracesAsync(
@@ -169,10 +171,10 @@ internal static class ChatCompletionsEndpoint
     }
 
     /// <summary>Streams a self-consistency answer: progress comments while the vote runs, then the winning trace.</summary>
-    private static async Task StreamVoteAsync(ChatCompletionStream stream, ServerState state, string question, Budget budget, SamplingOptions sampling, Reply reply, CancellationToken cancellationToken)
+    private static async Task StreamVoteAsync(ChatCompletionStream stream, ServerState state, string question, Budget budget, SamplingOptions sampling, Reply reply, ToolSet? tools, CancellationToken cancellationToken)
     {
         await stream.WriteRolesAsync(1, cancellationToken).ConfigureAwait(false);
-        var progress = new TraceProgress(state.Generator);
+        var progress = new TraceProgress(state.Decoder(tools));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var solving = SolveAsync(stop.Token);
         try

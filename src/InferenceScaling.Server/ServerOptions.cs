@@ -170,6 +170,12 @@ public sealed record ServerOptions
     /// </summary>
     public string? PromptSet { get; init; }
 
+    /// <summary>
+    /// Tools run inside the decode loop for requests that name none (entries of the prompt set's <c>tools</c>, e.g.
+    /// <c>calc</c>); a request's <c>tools</c> field overrides it. Default none.
+    /// </summary>
+    public IReadOnlyList<string> Tools { get; init; } = [];
+
     /// <summary>ONNX Runtime intra-op threads (0 = one per core). Default 0.</summary>
     public int IntraOpThreads
     {

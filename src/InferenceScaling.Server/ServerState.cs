@@ -7,6 +7,7 @@ using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
 using InferenceScaling.Scheduling;
 using InferenceScaling.Solving;
+using InferenceScaling.Tools;
 using InferenceScaling.Verification;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
@@ -46,6 +47,9 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>Checks candidates for verification and refinement (step scores where the prompt set has them); null without a prompt set.</summary>
     private readonly ICandidateChecker? _checker;
 
+    /// <summary>Tool sets already bound to the model, by their names joined with commas.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ToolSet> _tools = new(StringComparer.Ordinal);
+
     /// <summary>Whether this state owns (and disposes) the model.</summary>
     private readonly bool _ownsModel;
 
@@ -59,6 +63,7 @@ internal sealed class ServerState : IAsyncDisposable
         Prompts = FindPrompts(model.ChatTemplate, options.PromptSet ?? model.PromptSet);
         _check = Prompts is null ? null : ArithProfile.CheckOptionsFor(Prompts, model.Tokenizer.Encode);
         _checker = Prompts is null ? null : ArithProfile.Checker(Prompts, Generator, options.Backend is null ? new OnnxContinuationScorer(model) : options.BackendScorer, _check);
+        DefaultTools = options.Tools.Count == 0 ? null : ToolsFor(options.Tools);
         _latency = _meter.CreateHistogram<double>("inferencescaling.server.request.duration", "s", "Time to answer a request, by endpoint and status.");
         _rejected = _meter.CreateCounter<long>("inferencescaling.server.requests_rejected", "{request}", "Requests refused with 429 (too many in flight or queue full).");
         _meter.CreateObservableGauge("inferencescaling.server.requests_in_flight", () => Volatile.Read(ref _inFlight), "{request}", "Requests being handled.");
@@ -102,6 +107,20 @@ internal sealed class ServerState : IAsyncDisposable
         if (Volatile.Read(ref _inFlight) == 0) _drained.TrySetResult();
         return _drained.Task;
     }
+
+    /// <summary>The tools requests decode with when they name none (<see cref="ServerOptions.Tools"/>); null for none.</summary>
+    public ToolSet? DefaultTools { get; }
+
+    /// <summary>The prompt set's tools <paramref name="names"/>, bound to the model (cached).</summary>
+    /// <exception cref="ArgumentException">A name the prompt set does not declare, or no prompt set.</exception>
+    public ToolSet ToolsFor(IReadOnlyList<string> names)
+    {
+        var prompts = Prompts ?? throw new ArgumentException("This server has no prompt set, so no tools.");
+        return _tools.GetOrAdd(string.Join(",", names), _ => ToolSet.FromPromptSet(prompts, names, Model.Tokenizer, Model.Signature.VocabularySize));
+    }
+
+    /// <summary>What requests decode on, with <paramref name="tools"/> inside the decode loop when given.</summary>
+    public ITraceGenerator Decoder(ToolSet? tools) => Generator.UseTools(tools);
 
     /// <summary>Formats a question into the solve prompt.</summary>
     public string FormatQuestion(string question) => Prompts?.Solve(question) ?? SelfConsistencyOptions.FormatDefaultPrompt(question);

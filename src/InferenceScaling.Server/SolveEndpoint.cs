@@ -19,10 +19,12 @@ internal static class SolveEndpoint
         var budget = state.Ceil(BudgetReader.Read(body.Budget, state.Options));
         state.FitTokens(state.FormatQuestion(question), "question", null, "max_tokens", truncate: true);
         var seed = body.Seed ?? ServerState.FreshSeed();
+        var tools = ToolsReader.Read(body.Tools, state);
 
-        var solution = await state.Solver(state.DefaultSampling with { Seed = unchecked((ulong)seed) }).SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
+        var solution = await state.Solver(state.DefaultSampling with { Seed = unchecked((ulong)seed) }, state.Decoder(tools)).SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
         return state.Json(SolutionBody.From(solution, budget, body.ReturnTraces ?? false, seed) with
         {
+            Tools = tools?.Names ?? "none",
             Id = "solve-" + Guid.NewGuid().ToString("N"),
             Object = "solve",
             Model = state.ModelId,

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using InferenceScaling.Prompts;
 using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
+using InferenceScaling.Tools;
 
 namespace InferenceScaling.Cli.Commands;
 
@@ -20,13 +22,19 @@ internal static class GenerateCommand
         var maxTokens = new Option<int?>("--max-tokens") { Description = "Most tokens per trace. Default: generation_config.json's max_new_tokens, else what the model's context leaves after the prompt." };
         var seed = new Option<ulong>("--seed") { Description = "Seed; trace i depends only on (seed, i).", DefaultValueFactory = _ => 0UL };
         var json = new Option<bool>("--json") { Description = "Print a JSON document (texts, finish reasons, token counts, timing)." };
+        var promptSet = new Option<string?>("--prompt-set") { Description = "Prompt set whose tools --tools names (default: the model's own, else chat)." };
         var model = new ModelArguments();
-        var command = new Command("generate", "Sample N traces of one prompt (prefilled once, decoded as one batch).") { prompt, samples, temperature, topK, topP, minP, maxTokens, seed, json };
+        var tools = new ToolsArgument();
+        var command = new Command("generate", "Sample N traces of one prompt (prefilled once, decoded as one batch).") { prompt, samples, temperature, topK, topP, minP, maxTokens, seed, json, tools.Option, promptSet };
         model.AddTo(command);
         command.SetAction((parse, ct) => CommandErrors.Guard(async () =>
         {
             using var m = model.Load(parse);
-            using var generator = new OnnxTraceGenerator(m);
+            var toolSet = ToolsArgument.Names(parse.GetValue(tools.Option)).Length == 0
+                ? null
+                : tools.Load(parse, PromptSet.Find(parse.GetValue(promptSet) ?? m.PromptSet), m);
+            using var onnx = new OnnxTraceGenerator(m);
+            var generator = onnx.UseTools(toolSet);
             var text = parse.GetValue(prompt)!;
             var defaults = m.DefaultSampling(m.Tokenizer.Encode(text).Length);
             var request = new TraceRequest
@@ -56,12 +64,15 @@ internal static class GenerateCommand
                     model = m.Folder,
                     device = m.DeviceDescription,
                     prompt_tokens = traces.Count > 0 ? traces[0].PromptTokens : 0,
+                    tools = toolSet?.Names ?? "none",
                     traces = traces.Select(t => new
                     {
                         index = t.Index,
                         text = t.Text,
                         finish_reason = t.FinishReason.ToString(),
                         generated_tokens = t.GeneratedTokens,
+                        injected_tokens = t.InjectedTokens,
+                        tool_calls = t.ToolCalls.Select(c => new { tool = c.Tool, expression = c.Expression, result = c.Result, position = c.Position, error = c.IsError }),
                         total_log_prob = Math.Round(t.TotalLogProb, 4),
                     }),
                     timing = new
@@ -78,7 +89,7 @@ internal static class GenerateCommand
             else
             {
                 foreach (var t in traces)
-                    Console.WriteLine($"[{t.Index}] ({t.FinishReason}, {t.GeneratedTokens} tokens, logp {t.TotalLogProb:F2}) {t.Text}");
+                    Console.WriteLine($"[{t.Index}] ({t.FinishReason}, {t.GeneratedTokens} tokens{(t.InjectedTokens > 0 ? $" + {t.InjectedTokens} injected ({t.ToolCalls.Count} tool calls)" : "")}, logp {t.TotalLogProb:F2}) {t.Text}");
                 Console.WriteLine($"prefill {prefill.TotalMilliseconds:F1} ms, decode {decode.TotalMilliseconds:F1} ms, {tokens} tokens, {(decode.TotalSeconds > 0 ? tokens / decode.TotalSeconds : 0):F0} tokens/s ({m.DeviceDescription})");
             }
 

@@ -24,10 +24,11 @@ internal static class ServeCommand
         var bodyTimeout = new Option<double>("--body-read-timeout") { Description = "Seconds a request body may take to arrive; slower uploads get 408.", DefaultValueFactory = _ => defaults.BodyReadTimeout.TotalSeconds };
         var shutdownTimeout = new Option<double>("--shutdown-timeout") { Description = "Seconds a stopping server (SIGTERM) lets requests in flight finish.", DefaultValueFactory = _ => defaults.ShutdownTimeout.TotalSeconds };
         var promptSet = new Option<string?>("--prompt-set") { Description = "Prompt set under prompts/ (default: the model's own, else chat)." };
+        var tools = new ToolsArgument();
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
         var command = new Command("serve", "Serve /v1/solve and OpenAI-compatible /v1/chat/completions over HTTP, batching all requests continuously.")
         {
-            urls, model, apiKey, metricsKey, allowedHosts, maxRows, maxRequests, requestTimeout, requestTokens, bodyTimeout, shutdownTimeout, promptSet, threads,
+            urls, model, apiKey, metricsKey, allowedHosts, maxRows, maxRequests, requestTimeout, requestTokens, bodyTimeout, shutdownTimeout, promptSet, threads, tools.Option,
         };
         var backendArgs = new BackendArguments();
         backendArgs.AddTo(command);
@@ -54,6 +55,7 @@ internal static class ServeCommand
                 PromptSet = parse.GetValue(promptSet),
                 Backend = backend?.TraceGenerator,
                 BackendScorer = backend is null ? null : await BackendArguments.ScorerAsync(backend, ct).ConfigureAwait(false),
+                Tools = ToolsArgument.Names(parse.GetValue(tools.Option)),
             };
             // Stopped by SIGTERM or Ctrl+C through the web host, which drains first; a drained stop exits 0.
             await SolveServer.RunAsync(options, ["--urls", parse.GetValue(urls)!], ct).ConfigureAwait(false);

@@ -9,6 +9,7 @@ using InferenceScaling.Runtime;
 using InferenceScaling.Server;
 using InferenceScaling.Sampling;
 using InferenceScaling.Solving;
+using InferenceScaling.Tools;
 using InferenceScaling.Verification;
 using InferenceScaling.Voting;
 
@@ -47,9 +48,10 @@ internal static class SolveCommand
         var selection = new Option<string>("--selection") { Description = "With verification: weighted (votes × p(correct)) | verifier (best verdict score wins).", DefaultValueFactory = _ => "weighted" };
         var model = new ModelArguments();
         var backendArgs = new BackendArguments();
+        var tools = new ToolsArgument();
         var command = new Command("solve", "Solve a question by self-consistency: sample traces in waves, vote, stop when decided or the budget is spent.")
         {
-            question, budget, samples, deadline, target, temperature, maxTokens, seed, vote, json, traces, verify, refine, selection,
+            question, budget, samples, deadline, target, temperature, maxTokens, seed, vote, json, traces, verify, refine, selection, tools.Option,
         };
         model.AddTo(command);
         backendArgs.AddTo(command);
@@ -91,7 +93,8 @@ internal static class SolveCommand
             };
             // With --backend the traces and scores come from the endpoints; the local model gives the prompts and tokenizer.
             using var backend = backendArgs.Create(parse);
-            ITraceGenerator generator = backend is null ? new OnnxTraceGenerator(m) : backend.TraceGenerator;
+            // With tools, every stage (sampling, checks, revisions) decodes with them.
+            ITraceGenerator generator = (backend is null ? (ITraceGenerator)new OnnxTraceGenerator(m) : backend.TraceGenerator).UseTools(tools.Load(parse, prompts, m));
             IContinuationScorer? scorer = backend is null ? new OnnxContinuationScorer(m)
                 : b.MaxVerifications > 0 || b.MaxRefinementRounds > 0 ? await BackendArguments.ScorerAsync(backend, ct).ConfigureAwait(false) : backend.Scorer;
             var extractor = new MathAnswerExtractor();
@@ -145,7 +148,7 @@ internal static class SolveCommand
 
         var u = s.Usage;
         Console.WriteLine(string.Create(inv,
-            $"traces: {u.Samples} drawn, {s.TracesCancelled} cancelled, {s.TracesUnanswered} unanswered; tokens: {u.PromptTokens} prompt + {u.GeneratedTokens} generated; forward passes {u.ForwardPasses}; {u.WallTime.TotalMilliseconds:F0} ms; budget {budget}"));
+            $"traces: {u.Samples} drawn, {s.TracesCancelled} cancelled, {s.TracesUnanswered} unanswered; tokens: {u.PromptTokens} prompt + {u.GeneratedTokens} generated{(u.InjectedTokens > 0 ? $" + {u.InjectedTokens} injected by tools" : "")}; forward passes {u.ForwardPasses}; {u.WallTime.TotalMilliseconds:F0} ms; budget {budget}"));
         if (!traces) return;
         foreach (var t in s.Traces.OrderBy(t => t.Index))
             Console.WriteLine($"  [{t.Index}] ({t.FinishReason}) {t.Text.ReplaceLineEndings(" ")}");

@@ -7,6 +7,7 @@ using InferenceScaling.Evaluation;
 using InferenceScaling.Prompts;
 using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
+using InferenceScaling.Tools;
 using InferenceScaling.Verification;
 
 namespace InferenceScaling.Cli.Commands;
@@ -37,9 +38,10 @@ internal static class SweepCommand
         var bootstrapSeed = new Option<int>("--bootstrap-seed") { Description = "Seed of the bootstrap resampling for the confidence intervals.", DefaultValueFactory = _ => 0 };
         var model = new ModelArguments();
         var backendArgs = new BackendArguments();
+        var tools = new ToolsArgument();
         var command = new Command("sweep", "Accuracy-vs-budget sweep: sample every problem once at the largest budget, estimate each strategy at each budget, write summary.csv, per-problem.jsonl, run.json and a chart.")
         {
-            evalSet, count, seed, difficulty, strategies, budgets, output, resume, temperature, maxTokens, target, wave, concurrency, every, bootstrapSeed, CreateSummarize(),
+            evalSet, count, seed, difficulty, strategies, budgets, output, resume, temperature, maxTokens, target, wave, concurrency, every, bootstrapSeed, tools.Option, CreateSummarize(),
         };
         model.AddTo(command);
         backendArgs.AddTo(command);
@@ -69,6 +71,7 @@ internal static class SweepCommand
             // With --backend the traces and scores come from the endpoints; the local model gives the prompts and tokenizer.
             using var backend = backendArgs.Create(parse);
             var prompts = PromptSet.ForModel(m);
+            var toolSet = tools.Load(parse, prompts, m);
             var modelFile = Path.Combine(m.Folder, "model.onnx");
             var hash = File.Exists(modelFile) ? SweepRunManifest.Sha256(modelFile) : "unknown";
             var t = parse.GetValue(temperature) ?? m.DefaultTemperature ?? 0.8f;
@@ -85,6 +88,7 @@ internal static class SweepCommand
                 ["target_confidence"] = parse.GetValue(target).ToString("R", CultureInfo.InvariantCulture),
                 ["wave"] = parse.GetValue(wave).ToString(CultureInfo.InvariantCulture),
                 ["prompt_set"] = prompts.Name,
+                ["tools"] = toolSet?.Names ?? "none",
                 ["model_sha256"] = hash,
             };
             if (backend is not null) settings["backend"] = string.Join(',', backend.Endpoints);
@@ -94,7 +98,7 @@ internal static class SweepCommand
             if (fresh) set.Save(Path.Combine(folder, "eval-set.jsonl"));
             SweepRunManifest.Write(folder, settings, m, hash, prompts, set, Environment.GetCommandLineArgs()[1..], isResume);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"sweep: {set.Problems.Count} problems ({set.Source}), seed {s}, strategies {settings["strategies"]}, budgets {settings["budgets"]}, temperature {t}, model {m.Folder} ({m.DeviceDescription}), prompts '{prompts.Name}' -> {folder}"));
+                $"sweep: {set.Problems.Count} problems ({set.Source}), seed {s}, strategies {settings["strategies"]}, budgets {settings["budgets"]}, temperature {t}, tools {settings["tools"]}, model {m.Folder} ({m.DeviceDescription}), prompts '{prompts.Name}' -> {folder}"));
 
             var printer = new SweepProgressPrinter(Math.Max(1, parse.GetValue(every)));
             var options = new SweepOptions
@@ -123,7 +127,7 @@ internal static class SweepCommand
             SweepSummary summary;
             try
             {
-                ITraceGenerator generator = backend is null ? new OnnxTraceGenerator(m) : backend.TraceGenerator;
+                ITraceGenerator generator = (backend is null ? (ITraceGenerator)new OnnxTraceGenerator(m) : backend.TraceGenerator).UseTools(toolSet);
                 summary = await new SweepRunner(generator, options).RunAsync(set.Problems, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException)

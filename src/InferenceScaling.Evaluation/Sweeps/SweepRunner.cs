@@ -168,7 +168,7 @@ public sealed class SweepRunner
             var ballot = box.Add(trace);
             var answer = ballot.CastsVote ? ballot.Answer!.Text : null;
             var correct = answer is not null && context.Checker(problem.Answer, answer);
-            pool[i] = new SweepTrace(ballot.Key, correct, trace.GeneratedTokens, trace.MeanLogProb, wallPerTrace, answer, trace.FinishReason.ToString(), MinLogProb(trace));
+            pool[i] = new SweepTrace(ballot.Key, correct, trace.GeneratedTokens, trace.MeanLogProb, wallPerTrace, answer, trace.FinishReason.ToString(), MinLogProb(trace), trace.InjectedTokens);
         }
 
         var outcomes = new List<SweepOutcome>();

@@ -11,6 +11,7 @@ namespace InferenceScaling.Evaluation;
 /// <param name="Answer">The answer as the trace wrote it, when it casts a vote (else null).</param>
 /// <param name="Finish">Why the trace stopped (<see cref="Sampling.FinishReason"/> name), or null when not recorded.</param>
 /// <param name="MinLogProb">The lowest log-probability of any generated token (0 for an empty trace).</param>
+/// <param name="InjectedTokens">Tokens tools injected into the trace (apart from <paramref name="GeneratedTokens"/>).</param>
 public sealed record SweepTrace(
     [property: JsonPropertyName("key")] string? AnswerKey,
     [property: JsonPropertyName("correct")] bool Correct,
@@ -19,4 +20,5 @@ public sealed record SweepTrace(
     [property: JsonPropertyName("wall_ms")] double WallMs = 0,
     [property: JsonPropertyName("answer")] string? Answer = null,
     [property: JsonPropertyName("finish")] string? Finish = null,
-    [property: JsonPropertyName("min_logprob")] double MinLogProb = 0);
+    [property: JsonPropertyName("min_logprob")] double MinLogProb = 0,
+    [property: JsonPropertyName("injected")] int InjectedTokens = 0);

@@ -16,6 +16,9 @@ internal sealed record SolveRequest
 
     /// <summary>Seed of the vote's traces; absent: a fresh one, returned in the response.</summary>
     public long? Seed { get; init; }
+
+    /// <summary>Tools inside the decode loop (read by <see cref="ToolsReader"/>); absent: the server's default.</summary>
+    public JsonElement? Tools { get; init; }
 }
 
 /// <summary>The body of <c>POST /v1/chat/completions</c> (OpenAI's fields this service reads, plus <c>budget</c>).</summary>
@@ -49,6 +52,12 @@ internal sealed record ChatCompletionRequest
     public StreamOptionsBody? StreamOptions { get; init; }
 
     public JsonElement? Budget { get; init; }
+
+    /// <summary>
+    /// Tools inside the decode loop: names or OpenAI tool objects (read by <see cref="ToolsReader"/>); absent: the
+    /// server's default.
+    /// </summary>
+    public JsonElement? Tools { get; init; }
 
     /// <summary>
     /// When the prompt plus <c>max_tokens</c> exceed the model's context: true cuts <c>max_tokens</c> to what fits;

@@ -54,6 +54,10 @@ internal sealed record SolutionBody
 
     public required string Budget { get; init; }
 
+    /// <summary>The tools the traces decoded with (<c>calc</c>, or <c>none</c>); absent where the caller did not say.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Tools { get; init; }
+
     /// <summary>Every trace, when asked for; else absent.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<TraceBody>? Traces { get; init; }
@@ -124,6 +128,8 @@ internal sealed record SolutionBody
             FinishReason = Name(b.Trace.FinishReason),
             GeneratedTokens = b.Trace.GeneratedTokens,
             MeanLogProb = b.Trace.MeanLogProb,
+            InjectedTokens = b.Trace.InjectedTokens,
+            ToolCalls = [.. b.Trace.ToolCalls.Select(c => new ToolCallBody { Tool = c.Tool, Expression = c.Expression, Result = c.Result, Position = c.Position, Error = c.IsError })],
         })] : null,
     };
 
@@ -321,6 +327,26 @@ internal sealed record TraceBody
     public required int GeneratedTokens { get; init; }
 
     public required double MeanLogProb { get; init; }
+
+    /// <summary>Tokens tools wrote into this trace.</summary>
+    public required int InjectedTokens { get; init; }
+
+    /// <summary>The trace's tool calls, in order (empty without tools).</summary>
+    public required IReadOnlyList<ToolCallBody> ToolCalls { get; init; }
+}
+
+/// <summary>One tool call of a trace: what the model asked, what the tool answered, and where in the trace's tokens.</summary>
+internal sealed record ToolCallBody
+{
+    public required string Tool { get; init; }
+
+    public required string Expression { get; init; }
+
+    public required string Result { get; init; }
+
+    public required int Position { get; init; }
+
+    public required bool Error { get; init; }
 }
 
 /// <summary>What a stage spent.</summary>
@@ -329,6 +355,9 @@ internal sealed record UsageBody
     public required long PromptTokens { get; init; }
 
     public required long GeneratedTokens { get; init; }
+
+    /// <summary>Tokens tools wrote into the traces, apart from <see cref="GeneratedTokens"/>.</summary>
+    public required long InjectedTokens { get; init; }
 
     public required long ForwardPasses { get; init; }
 
@@ -340,6 +369,7 @@ internal sealed record UsageBody
     {
         PromptTokens = usage.PromptTokens,
         GeneratedTokens = usage.GeneratedTokens,
+        InjectedTokens = usage.InjectedTokens,
         ForwardPasses = usage.ForwardPasses,
         Samples = usage.Samples,
         Ms = Math.Round(usage.WallTime.TotalMilliseconds, 1),

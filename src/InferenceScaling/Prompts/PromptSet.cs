@@ -98,6 +98,7 @@ public sealed class PromptSet
             SystemPrompt = SystemPrompt,
             ChatTemplate = template,
             History = history,
+            Tools = Tools,
         };
 
     /// <summary>

@@ -93,7 +93,7 @@ public sealed class ToolSet
             if (!prompts.Tools.TryGetValue(name, out var trigger))
                 throw new ArgumentException(prompts.Tools.Count == 0
                     ? $"Prompt set '{prompts.Name}' declares no tools (asked for '{name}')."
-                    : $"Prompt set '{prompts.Name}' has no tool '{name}' (it has: {string.Join(", ", prompts.Tools.Keys)}).", nameof(names));
+                    : $"Prompt set '{prompts.Name}' has no tool '{name}' (it has: {string.Join(", ", prompts.Tools.Keys)}).");
             if (!triggers.Contains(trigger)) triggers.Add(trigger);
         }
 

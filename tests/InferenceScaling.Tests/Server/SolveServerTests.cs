@@ -176,7 +176,8 @@ public sealed class SolveServerTests(TinyModelFixture fixture) : IClassFixture<T
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"temperature":"hot"}""", "temperature")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"n":0}""", "n")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"top_logprobs":3}""", "top_logprobs")]
-    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[]}""", "tools")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"web_search"}}]}""", "tools")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tool_choice":"auto"}""", "tool_choice")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"n":2,"budget":"fast"}""", "n")]
     public async Task ChatCompletion_BadInput_Is400NamingTheParam(string json, string param)
     {
