@@ -65,7 +65,8 @@ internal static class ChatCompletionsEndpoint
         if (Field.Number(body.PresencePenalty, "presence_penalty", -2, 2) is { } pp && pp != 0)
             throw ApiException.BadRequest("'presence_penalty' is not supported (only 0).", "presence_penalty", "unsupported_value");
 
-        var question = SolveEndpoint.ReadQuestion(LastUserText(body.Messages), state, "messages");
+        var (lastUser, history) = ReadConversation(body.Messages);
+        var question = SolveEndpoint.ReadQuestion(lastUser, state, "messages");
         var temperature = Field.Number(body.Temperature, "temperature", 0, 2);
         var topP = Field.Number(body.TopP, "top_p", 0, 1, minExclusive: true);
         var maxTokensParam = body.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
@@ -80,7 +81,7 @@ internal static class ChatCompletionsEndpoint
         var budgeted = body.Budget is { ValueKind: not JsonValueKind.Null };
         if (budgeted && n != 1) throw ApiException.BadRequest("'n' must be 1 when 'budget' is set: the response is the vote's winning trace.", "n");
 
-        var prompt = state.FormatQuestion(question);
+        var prompt = state.FormatQuestion(question, history);
         var tokens = state.FitTokens(prompt, "messages", (int?)maxTokens, maxTokensParam, body.Truncate ?? false);
         if (!budgeted && (long)n * tokens > options.MaxTokensPerRequest)
             throw ApiException.BadRequest($"'n' × '{maxTokensParam}' is {(long)n * tokens} tokens; this server allows at most {options.MaxTokensPerRequest} per request.", maxTokensParam);
@@ -103,10 +104,10 @@ internal static class ChatCompletionsEndpoint
             if (stream)
             {
                 return new EventStreamResult((events, ct) => StreamVoteAsync(
-                    new ChatCompletionStream(events, reply.Id, reply.Created, reply.Model, includeUsage), state, question, budget, sampling, reply, tools, ct));
+                    new ChatCompletionStream(events, reply.Id, reply.Created, reply.Model, includeUsage), state, question, history, budget, sampling, reply, tools, ct));
             }
 
-            var solution = await state.Solver(sampling, state.Decoder(tools)).SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
+            var solution = await state.Solver(sampling, state.Decoder(tools), history).SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
             return state.Json(new ChatCompletionBody
             {
                 Id = reply.Id,
@@ -171,7 +172,7 @@ internal static class ChatCompletionsEndpoint
     }
 
     /// <summary>Streams a self-consistency answer: progress comments while the vote runs, then the winning trace.</summary>
-    private static async Task StreamVoteAsync(ChatCompletionStream stream, ServerState state, string question, Budget budget, SamplingOptions sampling, Reply reply, ToolSet? tools, CancellationToken cancellationToken)
+    private static async Task StreamVoteAsync(ChatCompletionStream stream, ServerState state, string question, IReadOnlyList<Templates.ChatTurn> history, Budget budget, SamplingOptions sampling, Reply reply, ToolSet? tools, CancellationToken cancellationToken)
     {
         await stream.WriteRolesAsync(1, cancellationToken).ConfigureAwait(false);
         var progress = new TraceProgress(state.Decoder(tools));
@@ -200,7 +201,7 @@ internal static class ChatCompletionsEndpoint
         {
             try
             {
-                return await state.Solver(sampling, progress).SolveAsync(question, budget, token).ConfigureAwait(false);
+                return await state.Solver(sampling, progress, history).SolveAsync(question, budget, token).ConfigureAwait(false);
             }
             finally
             {
@@ -300,11 +301,16 @@ internal static class ChatCompletionsEndpoint
         return result;
     }
 
-    private static string? LastUserText(IReadOnlyList<ChatMessageBody?>? messages)
+    /// <summary>
+    /// The last user message (the question) and the conversation before it (system, user, assistant and tool turns;
+    /// OpenAI's <c>developer</c> role is a system turn), for prompts rendered through a chat template.
+    /// </summary>
+    internal static (string Question, IReadOnlyList<Templates.ChatTurn> History) ReadConversation(IReadOnlyList<ChatMessageBody?>? messages)
     {
         if (messages is null) throw ApiException.BadRequest("'messages' is required.", "messages", "missing_field");
         if (messages.Count == 0) throw ApiException.BadRequest("'messages' must not be empty.", "messages");
-        string? last = null;
+        var turns = new List<Templates.ChatTurn>(messages.Count);
+        var last = -1;
         for (var i = 0; i < messages.Count; i++)
         {
             var at = $"messages[{i}]";
@@ -312,10 +318,12 @@ internal static class ChatCompletionsEndpoint
             var role = Field.Required(m.Role, $"{at}.role");
             if (Array.IndexOf(Roles, role) < 0) throw ApiException.BadRequest($"'{at}.role' must be one of {string.Join(", ", Roles)}; got '{role}'.", $"{at}.role");
             var text = Content(m.Content, at);
-            if (role == "user") last = text;
+            if (role == "user") last = i;
+            turns.Add(new Templates.ChatTurn(role == "developer" ? "system" : role, text));
         }
 
-        return last ?? throw ApiException.BadRequest("'messages' holds no user message: the last user message is the question.", "messages");
+        if (last < 0) throw ApiException.BadRequest("'messages' holds no user message: the last user message is the question.", "messages");
+        return (turns[last].Content, turns[..last]);
     }
 
     /// <summary>A message's text: a string, or an array of <c>{ "type": "text", "text": … }</c> parts.</summary>

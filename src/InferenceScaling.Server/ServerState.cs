@@ -122,8 +122,14 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>What requests decode on, with <paramref name="tools"/> inside the decode loop when given.</summary>
     public ITraceGenerator Decoder(ToolSet? tools) => Generator.UseTools(tools);
 
-    /// <summary>Formats a question into the solve prompt.</summary>
-    public string FormatQuestion(string question) => Prompts?.Solve(question) ?? SelfConsistencyOptions.FormatDefaultPrompt(question);
+
+    /// <summary>Formats a question into the solve prompt; with a chat template, after the conversation's earlier turns.</summary>
+    public string FormatQuestion(string question, IReadOnlyList<Templates.ChatTurn>? history = null) =>
+        PromptsFor(history)?.Solve(question) ?? SelfConsistencyOptions.FormatDefaultPrompt(question);
+
+    /// <summary>The prompt set with a conversation's earlier turns bound, when prompts go through a chat template (plain prompts have no turns).</summary>
+    private PromptSet? PromptsFor(IReadOnlyList<Templates.ChatTurn>? history) =>
+        history is { Count: > 0 } && Prompts?.ChatTemplate is not null ? Prompts.WithHistory(history) : Prompts;
 
     /// <summary>Stop strings every generation uses.</summary>
     public IReadOnlyList<string> StopStrings => Prompts?.StopStrings ?? [];
@@ -139,16 +145,18 @@ internal sealed class ServerState : IAsyncDisposable
     /// What the vote and the revisions draw on; default the scheduler. A wrapper over it can watch the traces
     /// (<see cref="TraceProgress"/>); the checks always run on the scheduler.
     /// </param>
-    public ISolver Solver(SamplingOptions sampling, ITraceGenerator? generator = null)
+    /// <param name="history">The conversation before the question (chat endpoint), rendered before it through the chat template; null for none.</param>
+    public ISolver Solver(SamplingOptions sampling, ITraceGenerator? generator = null, IReadOnlyList<Templates.ChatTurn>? history = null)
     {
         generator ??= Generator;
+        var prompts = PromptsFor(history);
         var extractor = new MathAnswerExtractor();
         var sc = new SelfConsistencySolver(generator, extractor, MathAnswerEquivalence.Instance,
-            options: new SelfConsistencyOptions { PromptTemplate = FormatQuestion, Sampling = sampling });
-        if (Prompts is null || _check is null || _checker is null) return sc;
+            options: new SelfConsistencyOptions { PromptTemplate = q => FormatQuestion(q, history), Sampling = sampling });
+        if (prompts is null || _check is null || _checker is null) return sc;
         // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
         return sc.AsBuilder()
-            .UseRefinement(generator, Prompts, extractor, MathAnswerEquivalence.Instance, ArithProfile.Refinement(_checker) with { Check = _check }, _checker)
+            .UseRefinement(generator, prompts, extractor, MathAnswerEquivalence.Instance, ArithProfile.Refinement(_checker) with { Check = _check }, _checker)
             .UseVerification(_checker, ArithProfile.Verification(_checker))
             .Build();
     }

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using InferenceScaling.Sampling;
+using InferenceScaling.Templates;
 using Microsoft.Extensions.AI;
 
 namespace InferenceScaling.Solving;
@@ -13,6 +15,12 @@ namespace InferenceScaling.Solving;
 /// <remarks>
 /// The budget of a call is <see cref="BudgetOption"/> in <see cref="ChatOptions.AdditionalProperties"/> (a
 /// <see cref="Budget"/> or a string for <see cref="Budget.Parse"/>), else the client's default budget.
+/// Built with a solver factory, each call gets a solver for its own sampling (<see cref="ChatOptions.Temperature"/>,
+/// <see cref="ChatOptions.TopP"/>, <see cref="ChatOptions.MaxOutputTokens"/>, <see cref="ChatOptions.StopSequences"/>
+/// added to the base stop strings, <see cref="ChatOptions.Seed"/>) and the whole conversation before the last user
+/// message (system and history, as <see cref="ChatTurn"/>s, for the prompt set's chat template). Built with one fixed
+/// solver, only the last user message reaches it, and a call that sets those options is refused rather than answered
+/// with settings it did not ask for.
 /// </remarks>
 public sealed class SelfConsistencyChatClient : IChatClient
 {
@@ -52,8 +60,14 @@ public sealed class SelfConsistencyChatClient : IChatClient
     /// <summary>Usage additional count: samples drawn (<see cref="Usage.Samples"/>).</summary>
     public const string SamplesCount = "samples";
 
-    /// <summary>The solver answering the questions.</summary>
-    private readonly ISolver _solver;
+    /// <summary>The solver answering the questions (fixed-solver form); null with a factory.</summary>
+    private readonly ISolver? _solver;
+
+    /// <summary>Makes the solver of one call from its sampling and the conversation before the question; null with a fixed solver.</summary>
+    private readonly Func<SamplingOptions, IReadOnlyList<ChatTurn>, ISolver>? _solverFor;
+
+    /// <summary>Sampling of calls that set no options (factory form).</summary>
+    private readonly SamplingOptions _sampling = new();
 
     /// <summary>Budget of calls that name none.</summary>
     private readonly Budget _defaultBudget;
@@ -71,14 +85,33 @@ public sealed class SelfConsistencyChatClient : IChatClient
         _defaultBudget = (defaultBudget ?? Budget.Balanced).Validate();
     }
 
+    /// <summary>Answers each call with a solver made for it: its sampling and the conversation before the question.</summary>
+    /// <param name="solverFor">
+    /// Makes the solver of one call from its sampling (<paramref name="sampling"/> with the call's
+    /// <see cref="ChatOptions"/> applied) and the turns before the last user message (system, user, assistant, tool;
+    /// empty for a lone question). Typically binds the turns with <see cref="Prompts.PromptSet.WithHistory"/>.
+    /// </param>
+    /// <param name="sampling">Sampling of calls that set no options.</param>
+    /// <param name="defaultBudget">Budget of calls that name none; default <see cref="Budget.Balanced"/>.</param>
+    public SelfConsistencyChatClient(Func<SamplingOptions, IReadOnlyList<ChatTurn>, ISolver> solverFor, SamplingOptions sampling, Budget? defaultBudget = null)
+    {
+        ArgumentNullException.ThrowIfNull(solverFor);
+        ArgumentNullException.ThrowIfNull(sampling);
+        _solverFor = solverFor;
+        _sampling = sampling;
+        _defaultBudget = (defaultBudget ?? Budget.Balanced).Validate();
+    }
+
     /// <inheritdoc />
     /// <exception cref="ArgumentException">No message has the user role, or the budget option is not a budget.</exception>
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var question = LastUserText(messages);
+        var (question, history) = Conversation(messages);
         var budget = BudgetOf(options);
-        var solution = await _solver.SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
+        var solver = _solver ?? _solverFor!(SamplingOf(options), history);
+        if (_solver is not null) RefuseSamplingOptions(options);
+        var solution = await solver.SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
         return ToResponse(solution, options);
     }
 
@@ -99,7 +132,7 @@ public sealed class SelfConsistencyChatClient : IChatClient
         if (serviceKey is not null) return null;
         if (serviceType == typeof(ChatClientMetadata)) return _metadata;
         if (serviceType.IsInstanceOfType(this)) return this;
-        return serviceType.IsInstanceOfType(_solver) ? _solver : null;
+        return _solver is not null && serviceType.IsInstanceOfType(_solver) ? _solver : null;
     }
 
     /// <summary>Nothing to release: the solver is not owned.</summary>
@@ -107,14 +140,52 @@ public sealed class SelfConsistencyChatClient : IChatClient
     {
     }
 
-    private static string LastUserText(IEnumerable<ChatMessage> messages)
+    /// <summary>The last user message (the question) and the turns before it.</summary>
+    private static (string Question, IReadOnlyList<ChatTurn> History) Conversation(IEnumerable<ChatMessage> messages)
     {
-        ChatMessage? last = null;
-        foreach (var m in messages)
-            if (m.Role == ChatRole.User) last = m;
-        return last?.Text is { Length: > 0 } text
-            ? text
-            : throw new ArgumentException("The messages hold no user message with text: the last user message is the question.", nameof(messages));
+        var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        var last = -1;
+        for (var i = 0; i < list.Count; i++)
+            if (list[i].Role == ChatRole.User) last = i;
+        if (last < 0 || list[last].Text is not { Length: > 0 } question)
+            throw new ArgumentException("The messages hold no user message with text: the last user message is the question.", nameof(messages));
+        var history = new List<ChatTurn>(last);
+        for (var i = 0; i < last; i++) history.Add(new ChatTurn(list[i].Role.Value, list[i].Text));
+        return (question, history);
+    }
+
+    /// <summary>The base sampling with the call's options applied.</summary>
+    /// <exception cref="ArgumentException">An option out of range; the message names it.</exception>
+    private SamplingOptions SamplingOf(ChatOptions? options)
+    {
+        if (options is null) return _sampling;
+        var sampling = _sampling with
+        {
+            Temperature = options.Temperature ?? _sampling.Temperature,
+            TopP = options.TopP ?? _sampling.TopP,
+            MaxTokens = options.MaxOutputTokens ?? _sampling.MaxTokens,
+            Seed = options.Seed is { } seed ? unchecked((ulong)seed) : _sampling.Seed,
+            StopStrings = options.StopSequences is { Count: > 0 } stops ? [.. _sampling.StopStrings, .. stops] : _sampling.StopStrings,
+        };
+        if (sampling.Temperature < 0) throw new ArgumentException($"ChatOptions.Temperature must be at least 0; got {sampling.Temperature}.", nameof(options));
+        if (sampling.TopP is <= 0 or > 1) throw new ArgumentException($"ChatOptions.TopP must be in (0, 1]; got {sampling.TopP}.", nameof(options));
+        if (sampling.MaxTokens < 1) throw new ArgumentException($"ChatOptions.MaxOutputTokens must be at least 1; got {sampling.MaxTokens}.", nameof(options));
+        if (sampling.StopStrings.Any(string.IsNullOrEmpty)) throw new ArgumentException("ChatOptions.StopSequences must not hold empty strings.", nameof(options));
+        return sampling;
+    }
+
+    /// <summary>A fixed solver's sampling is its own: a call that asks for other settings is refused, not silently answered.</summary>
+    private static void RefuseSamplingOptions(ChatOptions? options)
+    {
+        if (options is null) return;
+        string? field = options.Temperature is not null ? nameof(ChatOptions.Temperature)
+            : options.TopP is not null ? nameof(ChatOptions.TopP)
+            : options.MaxOutputTokens is not null ? nameof(ChatOptions.MaxOutputTokens)
+            : options.StopSequences is { Count: > 0 } ? nameof(ChatOptions.StopSequences)
+            : options.Seed is not null ? nameof(ChatOptions.Seed)
+            : null;
+        if (field is not null)
+            throw new ArgumentException($"ChatOptions.{field} cannot be honoured: this client wraps one fixed solver; build it with a solver factory to set sampling per call.", nameof(options));
     }
 
     private Budget BudgetOf(ChatOptions? options)
