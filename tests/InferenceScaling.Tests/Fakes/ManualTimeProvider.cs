@@ -1,10 +1,15 @@
 namespace InferenceScaling.Tests.Fakes;
 
-/// <summary>A clock that moves only when told (<see cref="Advance"/>), firing due timers synchronously. No sleeps.</summary>
+/// <summary>
+/// A clock that moves only when told (<see cref="Advance"/>), firing due timers synchronously, and lets a test wait until
+/// code under test has started a timer of a given length (<see cref="TimerStarted"/>: a backoff delay, a read timeout)
+/// before moving it. No sleeps.
+/// </summary>
 public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly object _lock = new();
     private readonly List<ManualTimer> _timers = [];
+    private readonly List<(TimeSpan Due, TaskCompletionSource Seen)> _waiters = [];
     private DateTimeOffset _now = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private long _ticks;
 
@@ -13,6 +18,21 @@ public sealed class ManualTimeProvider : TimeProvider
     public override long GetTimestamp() { lock (_lock) return _ticks; }
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    /// <summary>The due times of every finite timer started or changed so far, in order.</summary>
+    public List<TimeSpan> Started { get; } = [];
+
+    /// <summary>Completes once a timer due in <paramref name="due"/> was started (now or earlier).</summary>
+    public Task TimerStarted(TimeSpan due)
+    {
+        lock (_lock)
+        {
+            if (Started.Contains(due)) return Task.CompletedTask;
+            var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((due, tcs));
+            return tcs.Task;
+        }
+    }
 
     public void Advance(TimeSpan by)
     {
@@ -35,6 +55,23 @@ public sealed class ManualTimeProvider : TimeProvider
         return timer;
     }
 
+    private void Note(TimeSpan due)
+    {
+        List<TaskCompletionSource> seen = [];
+        lock (_lock)
+        {
+            Started.Add(due);
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Due != due) continue;
+                seen.Add(_waiters[i].Seen);
+                _waiters.RemoveAt(i);
+            }
+        }
+
+        foreach (var s in seen) s.TrySetResult();
+    }
+
     private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
         public long DueAt { get; private set; }
@@ -51,6 +88,7 @@ public sealed class ManualTimeProvider : TimeProvider
                 owner._timers.Add(this);
             }
 
+            owner.Note(dueTime);
             return true;
         }
 

@@ -1,3 +1,4 @@
+using InferenceScaling.Tests.Fakes;
 using System.Net;
 using InferenceScaling.Remote;
 using InferenceScaling.Sampling;
@@ -7,7 +8,7 @@ namespace InferenceScaling.Tests.Remote;
 public sealed class RemoteContinuationScorerTests
 {
     private static RemoteBackend Backend(FakeEndpoints fake, RemoteApi api = RemoteApi.Auto) =>
-        RemoteBackend.Create(new RemoteBackendOptions { Endpoints = [FakeEndpoints.Url("a")], Api = api, RetryBaseDelay = TimeSpan.Zero, TimeProvider = new StepClock() }, fake);
+        RemoteBackend.Create(new RemoteBackendOptions { Endpoints = [FakeEndpoints.Url("a")], Api = api, RetryBaseDelay = TimeSpan.Zero, TimeProvider = new ManualTimeProvider() }, fake);
 
     [Fact]
     public async Task EchoedLogProbs_ScoreTheContinuationTokensOnly()

@@ -1,3 +1,4 @@
+using InferenceScaling.Tests.Fakes;
 using System.Net;
 using InferenceScaling.Remote;
 using InferenceScaling.Sampling;
@@ -13,7 +14,7 @@ public sealed class RemoteTraceGeneratorTests
             ApiKey = "sk-test",
             RetryBaseDelay = TimeSpan.Zero,
             ReadTimeout = TimeSpan.FromSeconds(30),
-            TimeProvider = time ?? new StepClock(),
+            TimeProvider = time ?? new ManualTimeProvider(),
         }, fake);
 
     private static TraceRequest Request(int count = 1, ulong seed = 100, SamplingOptions? sampling = null, TraceControl? control = null) => new()
@@ -137,7 +138,7 @@ public sealed class RemoteTraceGeneratorTests
     [Fact]
     public async Task ServiceUnavailableThenSuccess_WaitsRetryAfterAndDelivers()
     {
-        var clock = new StepClock();
+        var clock = new ManualTimeProvider();
         var fake = new FakeEndpoints();
         var calls = 0;
         fake.On("a", _ =>
@@ -164,7 +165,7 @@ public sealed class RemoteTraceGeneratorTests
     [Fact]
     public async Task SlowEndpoint_TimesOutAndTheTraceIsDrawnOnTheOther()
     {
-        var clock = new StepClock();
+        var clock = new ManualTimeProvider();
         var fake = new FakeEndpoints();
         var reading = new TaskCompletionSource();
         fake.On("slow", _ => FakeEndpoints.Silent(reading));
@@ -292,7 +293,7 @@ public sealed class RemoteTraceGeneratorTests
         {
             Endpoints = [FakeEndpoints.Url("a"), FakeEndpoints.Url("b")],
             MaxConcurrencyPerEndpoint = 3,
-            TimeProvider = new StepClock(),
+            TimeProvider = new ManualTimeProvider(),
         }, fake);
 
         var run = backend.TraceGenerator.GenerateAllAsync(Request(10));
@@ -325,7 +326,7 @@ public sealed class RemoteTraceGeneratorTests
     [Fact]
     public async Task EndpointThatKeepsFailing_IsSetAsideAndTriedAgainLater()
     {
-        var clock = new StepClock();
+        var clock = new ManualTimeProvider();
         var fake = new FakeEndpoints();
         fake.On("bad", _ => FakeEndpoints.Json("{}", HttpStatusCode.BadGateway));
         fake.On("good", _ => FakeEndpoints.Sse(RecordedBodies.VllmCompletion));
