@@ -171,20 +171,7 @@ public sealed class DecoderParityTests(TinyModelFixture fixture) : IClassFixture
         Assert.Equal(expected, produced);
     }
 
-    private List<int> GreedyAlone(int[] prompt, int steps, RunOptions ro)
-    {
-        var batch = new DecodeBatch(Model, 1, 64);
-        batch.Admit(batch.Prefill(prompt, 512, ro), 1);
-        var tokens = new List<int>();
-        for (var i = 0; i < steps; i++)
-        {
-            var t = ArgMax(batch.LogitsOf(0));
-            tokens.Add(t);
-            batch.Step([t], ro);
-        }
-
-        return tokens;
-    }
+    private List<int> GreedyAlone(int[] prompt, int steps, RunOptions ro) => ModelLayoutTests.GreedyAlone(Model, prompt, steps, ro);
 
     private static int ArgMax(ReadOnlySpan<float> x)
     {
