@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace InferenceScaling.Templates;
 
 /// <summary>Reads a conversation file: a JSON array of message objects as OpenAI sends them (<c>{"role", "content"}</c>, more fields allowed).</summary>
-public static class ConversationFile
+internal static class ConversationFile
 {
     /// <summary>Reads and checks <paramref name="path"/>.</summary>
     /// <returns>The array, detached from the file.</returns>

@@ -6,7 +6,7 @@ namespace InferenceScaling.Tokenization;
 /// <summary>A text and its tokens, as <c>infscale tokenize</c> prints them.</summary>
 /// <param name="Text">The input text.</param>
 /// <param name="Tokens">Its tokens, with UTF-16 offsets into <paramref name="Text"/>.</param>
-public sealed record TokenizedText(string Text, IReadOnlyList<TokenSpan> Tokens)
+internal sealed record TokenizedText(string Text, IReadOnlyList<TokenSpan> Tokens)
 {
     /// <summary>The ids, space-separated, on one line (no trailing newline).</summary>
     public string IdsLine()
