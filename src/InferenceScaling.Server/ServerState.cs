@@ -164,7 +164,7 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>The default sampling of the service.</summary>
     public SamplingOptions DefaultSampling => new()
     {
-        Temperature = Model.DefaultTemperature ?? 0.8f,
+        Temperature = Model.Defaults.Temperature ?? 0.8f,
         MaxTokens = Options.DefaultMaxTokens,
         StopStrings = StopStrings,
     };

@@ -54,7 +54,7 @@ internal static class EvalVerifyCommand
             var sc = new SelfConsistencySolver(generator, extractor, eq, options: new SelfConsistencyOptions
             {
                 PromptTemplate = prompts.Solve,
-                Sampling = new SamplingOptions { Temperature = parse.GetValue(temperature) ?? m.DefaultTemperature ?? 0.8f, MaxTokens = 128, Seed = parse.GetValue(seed), StopStrings = prompts.StopStrings },
+                Sampling = new SamplingOptions { Temperature = parse.GetValue(temperature) ?? m.Defaults.Temperature ?? 0.8f, MaxTokens = 128, Seed = parse.GetValue(seed), StopStrings = prompts.StopStrings },
             });
             // Step scores (the model's belief in each written step, forward and undone), when the set supports them.
             var steps = ArithProfile.Checker(prompts, generator, new OnnxContinuationScorer(m), check);

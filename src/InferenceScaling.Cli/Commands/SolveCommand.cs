@@ -85,7 +85,7 @@ internal static class SolveCommand
                 PromptTemplate = prompts.Solve,
                 Sampling = new SamplingOptions
                 {
-                    Temperature = parse.GetValue(temperature) ?? m.DefaultTemperature ?? 0.8f,
+                    Temperature = parse.GetValue(temperature) ?? m.Defaults.Temperature ?? 0.8f,
                     MaxTokens = parse.GetValue(maxTokens),
                     Seed = parse.GetValue(seed),
                     StopStrings = prompts.StopStrings,

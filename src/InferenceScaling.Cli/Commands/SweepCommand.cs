@@ -74,7 +74,7 @@ internal static class SweepCommand
             var toolSet = tools.Load(parse, prompts, m);
             var modelFile = Path.Combine(m.Folder, "model.onnx");
             var hash = File.Exists(modelFile) ? SweepRunManifest.Sha256(modelFile) : "unknown";
-            var t = parse.GetValue(temperature) ?? m.DefaultTemperature ?? 0.8f;
+            var t = parse.GetValue(temperature) ?? m.Defaults.Temperature ?? 0.8f;
             var settings = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["seed"] = s.ToString(CultureInfo.InvariantCulture),

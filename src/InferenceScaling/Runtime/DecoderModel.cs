@@ -12,7 +12,7 @@ namespace InferenceScaling.Runtime;
 /// </summary>
 public sealed class DecoderModel : IDisposable
 {
-    private DecoderModel(string folder, InferenceSession session, DecoderSignature signature, ModelTokenizer tokenizer, string device, string? promptSet, SamplingDefaults defaults, ModelFiles.Choice graph)
+    private DecoderModel(string folder, InferenceSession session, DecoderSignature signature, ModelTokenizer tokenizer, string device, string? promptSet, ModelDefaults defaults, ModelFiles.Choice graph)
     {
         Folder = folder;
         Session = session;
@@ -20,10 +20,7 @@ public sealed class DecoderModel : IDisposable
         Tokenizer = tokenizer;
         DeviceDescription = device;
         PromptSet = promptSet;
-        DefaultTemperature = defaults.Temperature;
-        DefaultTopP = defaults.TopP;
-        DefaultTopK = defaults.TopK;
-        DefaultMaxNewTokens = defaults.MaxNewTokens;
+        Defaults = defaults;
         GraphFile = graph.RelativePath;
         GraphChoice = graph.Reason;
     }
@@ -32,7 +29,20 @@ public sealed class DecoderModel : IDisposable
     public string Folder { get; }
 
     /// <summary>Names and shapes the runtime feeds and reads.</summary>
-    public DecoderSignature Signature { get; }
+    internal DecoderSignature Signature { get; }
+
+    /// <summary>Most tokens (prompt + generated) the model attends over.</summary>
+    public int ContextLength => Signature.ContextLength;
+
+    /// <summary>Vocabulary size (the logits' last dimension).</summary>
+    public int VocabularySize => Signature.VocabularySize;
+
+    /// <summary>
+    /// The graph's layout in words, for logs: its attention kind (<c>standard</c>, or <c>right-aligned</c> for
+    /// GroupQueryAttention-style graphs) and KV-cache element type, e.g. <c>right-aligned attention, Float16 cache</c>.
+    /// </summary>
+    public string LayoutDescription =>
+        $"{(Signature.Attention == AttentionKind.RightAligned ? "right-aligned" : "standard")} attention, {Signature.CacheElementType} cache";
 
     /// <summary>The model's tokenizer.</summary>
     public ModelTokenizer Tokenizer { get; }
@@ -44,25 +54,16 @@ public sealed class DecoderModel : IDisposable
     public string? PromptSet { get; }
 
     /// <summary>
-    /// The sampling temperature from <c>generation_config.json</c>, else from <c>genai_config.json</c>'s
-    /// <c>search</c> section when that samples (<c>do_sample</c> true); null when neither gives one.
+    /// What the folder says about sampling (<c>generation_config.json</c>, else <c>genai_config.json</c>'s
+    /// <c>search</c>) and the context that bounds every new-token cap.
     /// </summary>
-    public float? DefaultTemperature { get; }
+    public ModelDefaults Defaults { get; }
 
     /// <summary>
     /// The folder's chat template (<c>chat_template.jinja</c> or <c>tokenizer_config.json</c>'s <c>chat_template</c>),
     /// or null when it has none. When its end-of-turn text is one special token, that token ends a trace as EOS does.
     /// </summary>
     public Templates.ChatTemplate? ChatTemplate { get; private init; }
-
-    /// <summary>Nucleus <c>top_p</c> from the same files by the same rule as <see cref="DefaultTemperature"/>.</summary>
-    public float? DefaultTopP { get; }
-
-    /// <summary><c>top_k</c> from the same files by the same rule as <see cref="DefaultTemperature"/> (0 = off).</summary>
-    public int? DefaultTopK { get; }
-
-    /// <summary><c>generation_config.json</c>'s <c>max_new_tokens</c>, if given.</summary>
-    public int? DefaultMaxNewTokens { get; }
 
     /// <summary>The graph that was loaded, relative to <see cref="Folder"/> (e.g. <c>onnx/model_fp16.onnx</c>).</summary>
     public string GraphFile { get; }
@@ -71,23 +72,10 @@ public sealed class DecoderModel : IDisposable
     public string GraphChoice { get; }
 
     /// <summary>
-    /// Sampling options with the folder's defaults (<see cref="DefaultTemperature"/>, <see cref="DefaultTopP"/>,
-    /// <see cref="DefaultTopK"/>) over the library's, and a token limit that follows the context: for a prompt of
-    /// <paramref name="promptTokens"/> tokens, <see cref="DefaultMaxNewTokens"/> when the folder gives it, else all
-    /// the context leaves.
+    /// Sampling options with the folder's <see cref="Defaults"/> over the library's, and the token limit
+    /// <see cref="ModelDefaults.MaxTokensFor"/> gives for a prompt of <paramref name="promptTokens"/> tokens.
     /// </summary>
-    public SamplingOptions DefaultSampling(int promptTokens = 0)
-    {
-        var room = Math.Max(1, Signature.ContextLength - Math.Max(0, promptTokens));
-        var defaults = new SamplingOptions();
-        return defaults with
-        {
-            Temperature = DefaultTemperature ?? defaults.Temperature,
-            TopP = DefaultTopP is { } p and > 0 and <= 1 ? p : defaults.TopP,
-            TopK = DefaultTopK is { } k and >= 0 ? k : defaults.TopK,
-            MaxTokens = Math.Min(room, DefaultMaxNewTokens is { } m and > 0 ? m : room),
-        };
-    }
+    public SamplingOptions DefaultSampling(int promptTokens = 0) => Defaults.ApplyTo(null, promptTokens);
 
     /// <summary>The ONNX Runtime session.</summary>
     internal InferenceSession Session { get; }
@@ -145,7 +133,7 @@ public sealed class DecoderModel : IDisposable
             if (tokenizer.Inner is not null && signature.VocabularySize <= 0)
                 throw new ModelLoadException($"{modelPath}: vocabulary size unknown.");
             var promptSet = extra is { } e && e.TryGetProperty("prompt_set", out var ps) ? ps.GetString() : null;
-            var model = new DecoderModel(Path.GetFullPath(folder), session, signature, tokenizer, device, promptSet, ReadSamplingDefaults(generation, genai), graph) { ChatTemplate = chatTemplate };
+            var model = new DecoderModel(Path.GetFullPath(folder), session, signature, tokenizer, device, promptSet, ReadDefaults(generation, genai, signature.ContextLength), graph) { ChatTemplate = chatTemplate };
             session = null;
             return model;
         }
@@ -178,9 +166,7 @@ public sealed class DecoderModel : IDisposable
     private static readonly string[] RightAlignedOps =
         ["com.microsoft:GroupQueryAttention", "com.microsoft:PagedAttention", "com.microsoft:SparseAttention"];
 
-    private readonly record struct SamplingDefaults(float? Temperature, float? TopP, int? TopK, int? MaxNewTokens);
-
-    private static SamplingDefaults ReadSamplingDefaults(JsonElement? generation, JsonElement? genai)
+    private static ModelDefaults ReadDefaults(JsonElement? generation, JsonElement? genai, int context)
     {
         // genai_config.json's search section only counts when it samples: do_sample false there means greedy search,
         // and its top_k = 1 would turn every trace into the same one.
@@ -188,7 +174,14 @@ public sealed class DecoderModel : IDisposable
         if (search is { } s && !(s.TryGetProperty("do_sample", out var ds) && ds.ValueKind == JsonValueKind.True)) search = null;
         float? F(string name) => Float(generation, name) ?? Float(search, name);
         int? I(string name) => Int(generation, name) ?? Int(search, name);
-        return new SamplingDefaults(F("temperature"), F("top_p"), I("top_k"), Int(generation, "max_new_tokens"));
+        return new ModelDefaults
+        {
+            Temperature = F("temperature") is { } t and >= 0 && float.IsFinite(t) ? t : null,
+            TopP = F("top_p") is { } p and > 0 and <= 1 ? p : null,
+            TopK = I("top_k") is { } k and >= 0 ? k : null,
+            MaxNewTokens = Int(generation, "max_new_tokens") is { } m and > 0 ? m : null,
+            ContextLength = context,
+        };
     }
 
     private static float? Float(JsonElement? e, string name) =>

@@ -164,16 +164,18 @@ public sealed class ModelLayoutTests(LayoutModelsFixture fixture) : IClassFixtur
         foreach (var layout in new[] { "optimum", "genai-gqa" })
         {
             var m = fixture.Models[layout];
-            Assert.Equal(0.6f, m.DefaultTemperature);
-            Assert.Equal(0.95f, m.DefaultTopP);
-            Assert.Equal(40, m.DefaultTopK);
+            Assert.Equal(0.6f, m.Defaults.Temperature);
+            Assert.Equal(0.95f, m.Defaults.TopP);
+            Assert.Equal(40, m.Defaults.TopK);
+            Assert.Null(m.Defaults.MaxNewTokens);
+            Assert.Equal(96, m.Defaults.ContextLength);
             var s = m.DefaultSampling(promptTokens: 10);
             Assert.Equal(0.6f, s.Temperature);
             Assert.Equal(86, s.MaxTokens); // no max_new_tokens: what the 96-token context leaves
         }
 
         // fp16's genai_config.json searches greedily (do_sample false): that is no sampling default.
-        Assert.Null(fixture.Models["fp16"].DefaultTemperature);
+        Assert.Null(fixture.Models["fp16"].Defaults.Temperature);
     }
 
     internal static List<int> GreedyAlone(DecoderModel model, int[] prompt, int steps, RunOptions ro)
