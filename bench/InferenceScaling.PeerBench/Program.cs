@@ -25,7 +25,7 @@ genaiConfig.ClearProviders();
 using var genaiModel = new Genai.Model(genaiConfig);
 using var genaiTokenizer = new Genai.Tokenizer(genaiModel);
 var promptTokens = engineModel.Tokenizer.Encode(Prompt).Length;
-Console.WriteLine($"model {folder} ({engineModel.GraphFile}, {engineModel.Signature.Attention} attention), prompt {promptTokens} tokens, {tokens} new tokens, {reps} reps, {threads} threads, {Environment.ProcessorCount} cores, load {Load()}");
+Console.WriteLine($"model {folder} ({engineModel.GraphFile}, {engineModel.LayoutDescription}), prompt {promptTokens} tokens, {tokens} new tokens, {reps} reps, {threads} threads, {Environment.ProcessorCount} cores, load {Load()}");
 Console.WriteLine("| N | engine tokens/s median [min, max] | GenAI tokens/s median [min, max] | engine / GenAI |");
 Console.WriteLine("|---:|---:|---:|---:|");
 

@@ -35,7 +35,7 @@ internal sealed class ModelArguments
             Variant = parse.GetValue(Variant),
         });
         // Which graph of the folder runs, and why, goes to stderr: stdout stays the command's output (JSON included).
-        Console.Error.WriteLine($"model: {model.GraphFile} ({model.GraphChoice}; {model.Signature.Attention} attention, {model.Signature.CacheElementType} cache) on {model.DeviceDescription}");
+        Console.Error.WriteLine($"model: {model.GraphFile} ({model.GraphChoice}; {model.LayoutDescription}) on {model.DeviceDescription}");
         return model;
     }
 

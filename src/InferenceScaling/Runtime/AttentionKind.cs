@@ -1,7 +1,7 @@
 namespace InferenceScaling.Runtime;
 
 /// <summary>How a decoder graph's attention reads the batch, which decides how rows of different lengths are laid out.</summary>
-public enum AttentionKind
+internal enum AttentionKind
 {
     /// <summary>
     /// Attention follows <c>attention_mask</c> (and <c>position_ids</c>): any masked position is ignored, so rows are

@@ -6,7 +6,7 @@ namespace InferenceScaling.Runtime;
 /// What a decoder model looks like, discovered from its ONNX session metadata and config files: tensor names,
 /// layer count, KV heads (grouped heads included), head size, vocabulary and context.
 /// </summary>
-public sealed record DecoderSignature
+internal sealed record DecoderSignature
 {
     /// <summary>Token ids input, <c>[batch, sequence]</c> int64.</summary>
     public required string InputIds { get; init; }
