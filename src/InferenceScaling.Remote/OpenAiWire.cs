@@ -122,7 +122,8 @@ internal static class OpenAiWire
 
     private static void ReadCompletionChoice(JsonElement choice, TraceAccumulator trace, RemoteVocabulary vocabulary, List<TokenLogProb> scratch)
     {
-        if (choice.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String) trace.AppendText(text.GetString()!);
+        var chunkText = choice.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString()! : "";
+        trace.AppendText(chunkText);
         if (!choice.TryGetProperty("logprobs", out var lp) || lp.ValueKind != JsonValueKind.Object) return;
         var tokens = lp.GetProperty("tokens");
         var logProbs = lp.GetProperty("token_logprobs");
@@ -141,7 +142,8 @@ internal static class OpenAiWire
 
             var l = logProbs[j];
             int? offset = offsets.ValueKind == JsonValueKind.Array && j < offsets.GetArrayLength() ? offsets[j].GetInt32() : null;
-            trace.AddToken(vocabulary.Id(tokens[j].GetString()!), l.ValueKind == JsonValueKind.Number ? l.GetSingle() : 0f, scratch, offset, 0);
+            // Without offsets the chunk's text goes to its last token (a streamed chunk is usually one token).
+            trace.AddToken(vocabulary.Id(tokens[j].GetString()!), l.ValueKind == JsonValueKind.Number ? l.GetSingle() : 0f, scratch, offset, offset is null && j == n - 1 ? chunkText.Length : 0);
         }
     }
 

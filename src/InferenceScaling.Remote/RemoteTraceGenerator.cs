@@ -21,6 +21,14 @@ namespace InferenceScaling.Remote;
 /// stable numbers for token strings (see <see cref="RemoteBackend"/>). Log-probs are whatever the endpoint reports
 /// (vLLM: the model's distribution before temperature). A trace that fails mid-way is drawn again from the start with
 /// the same seed, on another endpoint where there is one; nothing of a failed attempt is kept.
+/// <para>
+/// Tools (<see cref="TraceRequest.Injector"/>) run between requests: the stream is read token by token through the
+/// injector's text form (<see cref="ITokenInjector.OnText"/>); when a token ends a tool call the stream is dropped there
+/// (the endpoint aborts the request), the tool's answer is appended, marked injected, and a continuation request
+/// (prompt + the trace's text so far, <c>max_tokens</c> = what the new-token cap leaves) goes on from it. Tools need
+/// <c>/v1/completions</c>: chat completions cannot continue a trace's text. Injected token ids are the injector's
+/// tokenizer's (the model's own where the endpoint returns the model's ids).
+/// </para>
 /// </remarks>
 public sealed class RemoteTraceGenerator : ITraceGenerator
 {
@@ -37,15 +45,15 @@ public sealed class RemoteTraceGenerator : ITraceGenerator
 
     /// <inheritdoc />
     /// <exception cref="RemoteBackendException">An endpoint refused a trace for good, or a trace failed on every attempt.</exception>
-    /// <exception cref="NotSupportedException">The request asks for tools inside the decode loop (<see cref="TraceRequest.Injector"/>).</exception>
+    /// <exception cref="NotSupportedException">The request asks for tools (<see cref="TraceRequest.Injector"/>) and the backend is set to chat completions only.</exception>
     public async IAsyncEnumerable<Trace> GenerateAsync(TraceRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrEmpty(request.Prompt)) throw new ArgumentException("The prompt must not be empty.", nameof(request));
         if (request.Count < 1) throw new ArgumentOutOfRangeException(nameof(request), request.Count, "Count must be ≥ 1.");
         request.Sampling.Validate();
-        if (request.Injector is not null)
-            throw new NotSupportedException("Tools inside the decode loop (TraceRequest.Injector) cannot run on a remote endpoint: the remote generator cannot inject tokens into its stream.");
+        if (request.Injector is not null && _pool.Options.Api == RemoteApi.ChatCompletions)
+            throw new NotSupportedException("Tools inside the decode loop need /v1/completions (a continuation of the trace's text); this backend is set to chat completions only.");
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateUnbounded<Trace>(new UnboundedChannelOptions { SingleReader = true });
@@ -120,20 +128,55 @@ public sealed class RemoteTraceGenerator : ITraceGenerator
 
     private async Task<Trace> StreamAsync(RemoteEndpoint endpoint, RemoteEndpointInfo info, TraceRequest request, int index, bool chat, CancellationToken cancellationToken)
     {
+        var injector = request.Injector?.Invoke(index);
+        if (injector is not null && chat)
+            throw new RemoteBackendException(endpoint.Address, $"{endpoint} has no /v1/completions: tools inside the decode loop continue the trace's text, which chat completions cannot.");
         var options = request.Sampling;
+        var trace = new TraceAccumulator(options, request.Control);
+        var time = _pool.Options.TimeProvider;
+        long? started = null;
+        var reason = FinishReason.Length;
+        for (var segment = 0; ; segment++)
+        {
+            // A continuation carries on from the tool's answer, within what the new-token cap leaves.
+            var prompt = segment == 0 ? request.Prompt : request.Prompt + trace.Text;
+            var sampling = segment == 0 ? options : options with { MaxTokens = options.MaxTokens - trace.Count };
+            var (finish, called) = await SegmentAsync(endpoint, info, request, prompt, sampling, index, chat, trace, injector, cancellationToken).ConfigureAwait(false);
+            started ??= finish.Started;
+            if (segment == 0) trace.FirstPromptTokens = trace.PromptTokens;
+            reason = finish.Reason;
+            if (!called) break;
+            if (trace.Count >= options.MaxTokens) { reason = FinishReason.Length; break; }
+            if (request.Control?.IsCancelled(index) == true) { reason = FinishReason.Cancelled; break; }
+        }
+
+        if (trace.FirstPromptTokens > 0) _counter.Report(request.Prompt, trace.FirstPromptTokens);
+        trace.PromptTokens = trace.FirstPromptTokens > 0 ? trace.FirstPromptTokens : _counter.Count(request.Prompt);
+        Interlocked.Add(ref endpoint.GeneratedTokens, trace.Count);
+        var elapsed = time.GetElapsedTime(started ?? time.GetTimestamp());
+        Debug.Assert(elapsed >= TimeSpan.Zero);
+        return trace.ToTrace(index, reason, elapsed, injector?.ToolCalls);
+    }
+
+    /// <summary>
+    /// One request's stream into <paramref name="trace"/>. Returns why it finished, when its answer started, and whether a
+    /// tool call ended it (the tool's answer is then in the trace and the caller continues after it).
+    /// </summary>
+    private async Task<((FinishReason Reason, long Started) Finish, bool Called)> SegmentAsync(RemoteEndpoint endpoint, RemoteEndpointInfo info, TraceRequest request, string prompt, SamplingOptions options, int index, bool chat, TraceAccumulator trace, ITokenInjector? injector, CancellationToken cancellationToken)
+    {
         var cap = _pool.Options.MaxLogProbs;
         var body = chat
-            ? OpenAiWire.ChatRequest(info.Model, request.Prompt, options, index, info.VllmLike, cap)
-            : OpenAiWire.CompletionRequest(info.Model, request.Prompt, options, index, info.VllmLike, cap);
+            ? OpenAiWire.ChatRequest(info.Model, prompt, options, index, info.VllmLike, cap)
+            : OpenAiWire.CompletionRequest(info.Model, prompt, options, index, info.VllmLike, cap);
         var route = chat ? "chat/completions" : "completions";
         var time = _pool.Options.TimeProvider;
         using var deadline = _pool.StartDeadline(cancellationToken);
         using var response = await _pool.SendAsync(endpoint, HttpMethod.Post, route, body, deadline).ConfigureAwait(false);
         var started = time.GetTimestamp();
-        var trace = new TraceAccumulator(options, request.Control);
         var scratch = new List<TokenLogProb>(24);
         var control = request.Control;
         var done = false;
+        var called = false;
         FinishReason? cut = null;
         try
         {
@@ -153,6 +196,8 @@ public sealed class RemoteTraceGenerator : ITraceGenerator
                         throw new RemoteBackendException(endpoint.Address, $"{endpoint} reported an error inside the {route} stream: {error}");
                     // The window fell low before the last token (tokens came after it, maybe in this very chunk).
                     if (trace.LowConfidence && (trace.Finish is null || trace.CutAt is not null)) { cut = FinishReason.LowConfidence; break; }
+                    // A token that ends a tool call ends this request: later tokens (of this chunk too) are dropped.
+                    if (injector is not null && Call(trace, injector)) { called = true; break; }
                     if (trace.Finish is not null) continue; // read on to the usage chunk and [DONE]
                     if (control is not null && control.IsCancelled(index)) { cut = FinishReason.Cancelled; break; }
                 }
@@ -171,14 +216,28 @@ public sealed class RemoteTraceGenerator : ITraceGenerator
             throw new RetryableRemoteFailure($"malformed {route} stream chunk ({e.Message})", inner: e);
         }
 
+        if (called) return ((FinishReason.Length, started), true);
         var reason = cut ?? trace.Finish ?? throw new RetryableRemoteFailure(done
             ? $"the {route} stream ended ([DONE]) without a finish_reason after {trace.Count} tokens"
             : $"the {route} stream ended after {trace.Count} tokens before the trace finished");
-        if (trace.PromptTokens > 0) _counter.Report(request.Prompt, trace.PromptTokens);
-        else trace.PromptTokens = _counter.Count(request.Prompt);
-        Interlocked.Add(ref endpoint.GeneratedTokens, trace.Count);
-        var elapsed = time.GetElapsedTime(started);
-        Debug.Assert(elapsed >= TimeSpan.Zero);
-        return trace.ToTrace(index, reason, elapsed);
+        return ((reason, started), false);
+    }
+
+    /// <summary>
+    /// Shows the tokens read since the last call to <paramref name="injector"/>, one by one. When one ends a tool call,
+    /// drops the tokens after it, appends the tool's answer and returns true.
+    /// </summary>
+    private static bool Call(TraceAccumulator trace, ITokenInjector injector)
+    {
+        for (; trace.Fed < trace.TotalCount; trace.Fed++)
+        {
+            var k = trace.Fed;
+            if (injector.OnText(trace.Piece(k), out var ids) is not { } answer) continue;
+            trace.KeepTokens(k + 1);
+            trace.AddInjected(answer, ids);
+            return true;
+        }
+
+        return false;
     }
 }

@@ -6,7 +6,8 @@ namespace InferenceScaling.Sampling;
 /// decoding. One instance per trace; the decoder calls it from one thread at a time.
 /// </summary>
 /// <remarks>
-/// Contract for decoders (<c>OnnxTraceGenerator</c>, the continuous-batching scheduler, remote generators):
+/// Contract for decoders that see the model's token ids (<c>OnnxTraceGenerator</c>, the continuous-batching scheduler);
+/// decoders that see text (remote generators) use <see cref="OnText"/> instead:
 /// <list type="bullet">
 /// <item>After every token appended to the trace — sampled or injected — the decoder calls <see cref="OnToken"/>, except
 /// the token the trace ends on (a stop string, the new-token cap or the context).</item>
@@ -33,4 +34,21 @@ public interface ITokenInjector
     /// decoder copies them into <see cref="Trace.ToolCalls"/> when the trace ends. Default: none.
     /// </summary>
     IReadOnlyList<ToolCall> ToolCalls => [];
+
+    /// <summary>
+    /// The text form of <see cref="OnToken"/>, for decoders that see a trace as text rather than as the injector's
+    /// token ids (remote endpoints): called after each generated token, with its text. Returns the text to inject next
+    /// (a tool's answer: the decoder appends it to the trace and continues after it), or null. Injected text is not
+    /// passed back; a decoder uses either this or <see cref="OnToken"/> for a trace, never both. Default: never injects.
+    /// </summary>
+    /// <param name="piece">The text of the token just generated.</param>
+    /// <param name="tokenIds">
+    /// The injected text's tokens in the injector's tokenizer (empty when null is returned), to record and count as
+    /// injected; valid until the next call.
+    /// </param>
+    string? OnText(string piece, out ReadOnlySpan<int> tokenIds)
+    {
+        tokenIds = default;
+        return null;
+    }
 }

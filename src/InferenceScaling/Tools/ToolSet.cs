@@ -33,6 +33,7 @@ public sealed class ToolSet
         var lookback = 0;
         foreach (var t in triggers) lookback = Math.Max(lookback, t.Lookback + t.End.Length);
         TailCapacity = lookback + longest;
+        FunctionNames = [.. triggers.Select(t => t.FunctionName)];
         Factory = _ => CreateInjector();
     }
 
@@ -47,6 +48,9 @@ public sealed class ToolSet
 
     /// <summary>A factory for <see cref="TraceRequest.Injector"/>: a fresh injector per trace.</summary>
     public Func<int, ITokenInjector?> Factory { get; }
+
+    /// <summary>Per trigger, the function name a JSON call must give (<see cref="ToolTrigger.FunctionName"/>).</summary>
+    internal string[] FunctionNames { get; }
 
     /// <summary>Characters an injector keeps for reading a call (longest lookback plus the longest token).</summary>
     internal int TailCapacity { get; }

@@ -25,6 +25,21 @@ public sealed record ToolTrigger
     public required string End { get; init; }
 
     /// <summary>
+    /// How the pattern's <c>expression</c> group is read (<c>call</c> in the entry): <c>expression</c> (the default) takes
+    /// it as the calculator's expression; <c>json</c> takes it as a JSON tool call in the chat-template form,
+    /// <c>{"name": "calculator", "arguments": {"expression": "…"}}</c> (<c>arguments</c> may also be a JSON string, as
+    /// OpenAI sends it), and malformed JSON, another tool's name or a missing <c>expression</c> is answered with the error
+    /// text, as a bad expression is.
+    /// </summary>
+    public string Call { get; init; } = ExpressionCall;
+
+    /// <summary>The <see cref="Call"/> that reads the group as the expression itself.</summary>
+    public const string ExpressionCall = "expression";
+
+    /// <summary>The <see cref="Call"/> that reads the group as a JSON tool call.</summary>
+    public const string JsonCall = "json";
+
+    /// <summary>
     /// Pattern the trace's tail (the last <see cref="Lookback"/> characters, ending with <see cref="End"/>) must match at its
     /// end, with a group <c>expression</c> holding the tool's argument.
     /// </summary>
@@ -80,6 +95,9 @@ public sealed record ToolTrigger
         if (entry.TryGetProperty("lookback", out var lb) && (lb.ValueKind != JsonValueKind.Number || !lb.TryGetInt32(out lookback) || lookback < 1 || lookback > 4096))
             throw new InvalidDataException($"{at}.lookback must be an integer in [1, 4096].");
         var definition = entry.TryGetProperty("definition", out var d) ? d.GetRawText() : null;
+        if (definition is not null && d.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{at}.definition must be an object (a JSON-schema function definition).");
+        var call = entry.TryGetProperty("call", out _) ? Field("call") : ExpressionCall;
+        if (call is not (ExpressionCall or JsonCall)) throw new InvalidDataException($"{at}.call must be '{ExpressionCall}' or '{JsonCall}' (was '{call}').");
 
         var trigger = new ToolTrigger
         {
@@ -90,8 +108,84 @@ public sealed record ToolTrigger
             ResultTemplate = result,
             Lookback = lookback,
             Definition = definition,
+            Call = call,
         };
         return error.Length > 0 ? trigger with { ErrorTemplate = error } : trigger;
+    }
+
+    /// <summary>
+    /// The function name a JSON call must give: the definition's <c>function.name</c> (or <c>name</c>), else
+    /// <see cref="Tool"/>.
+    /// </summary>
+    internal string FunctionName
+    {
+        get
+        {
+            if (Definition is null) return Tool;
+            using var doc = JsonDocument.Parse(Definition);
+            var root = doc.RootElement;
+            if (root.TryGetProperty("function", out var f) && f.ValueKind == JsonValueKind.Object) root = f;
+            return root.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : Tool;
+        }
+    }
+
+    /// <summary>
+    /// Runs the call the pattern matched: reads the expression from <paramref name="matched"/> (the
+    /// <c>expression</c> group) as <see cref="Call"/> says and evaluates it. Never throws for what a model wrote.
+    /// </summary>
+    /// <returns>The expression as read (the raw text when it could not be read) and the tool's answer.</returns>
+    internal (string Expression, CalculatorResult Result) Run(string matched, Calculator calculator, string functionName)
+    {
+        if (Call == ExpressionCall) return (matched, calculator.Evaluate(matched));
+        var raw = matched.Trim();
+        return TryReadJsonCall(raw, functionName, out var expression, out var error)
+            ? (expression, calculator.Evaluate(expression))
+            : (raw, new CalculatorResult(true, error));
+    }
+
+    private static readonly JsonDocumentOptions CallJson = new() { MaxDepth = 8 };
+
+    private static bool TryReadJsonCall(string raw, string functionName, out string expression, out string error)
+    {
+        expression = "";
+        error = "";
+        try
+        {
+            using var doc = JsonDocument.Parse(raw, CallJson);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return Fail("a tool call must be a JSON object", out error);
+            if (!root.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String) return Fail("the tool call has no \"name\"", out error);
+            if (name.GetString() != functionName) return Fail($"unknown tool '{name.GetString()}' (the tool is '{functionName}')", out error);
+            if (!root.TryGetProperty("arguments", out var arguments)) return Fail("the tool call has no \"arguments\"", out error);
+            if (arguments.ValueKind == JsonValueKind.String)
+            {
+                // OpenAI's form: the arguments object serialized as a string.
+                using var inner = JsonDocument.Parse(arguments.GetString()!, CallJson);
+                return ReadExpression(inner.RootElement, out expression, out error);
+            }
+
+            return ReadExpression(arguments, out expression, out error);
+        }
+        catch (JsonException ex)
+        {
+            return Fail($"malformed tool call: not valid JSON (at character {(ex.BytePositionInLine ?? 0) + 1})", out error);
+        }
+    }
+
+    private static bool ReadExpression(JsonElement arguments, out string expression, out string error)
+    {
+        expression = "";
+        if (arguments.ValueKind != JsonValueKind.Object || !arguments.TryGetProperty("expression", out var e) || e.ValueKind != JsonValueKind.String)
+            return Fail("the tool call's arguments have no \"expression\" string", out error);
+        expression = e.GetString()!;
+        error = "";
+        return true;
+    }
+
+    private static bool Fail(string message, out string error)
+    {
+        error = message;
+        return false;
     }
 
     /// <summary>The text injected for a tool's answer.</summary>

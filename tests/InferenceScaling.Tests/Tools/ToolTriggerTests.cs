@@ -19,7 +19,8 @@ public sealed class ToolTriggerTests
         var chat = PromptSet.Load(Path.Combine(RepoPaths.Root, "prompts", "chat")).Tools["calc"];
         Assert.Equal("</tool_call>", chat.End);
         var call = "Let me compute. <tool_call>\n{\"name\": \"calculator\", \"arguments\": {\"expression\": \"(521+9)*3\"}}\n</tool_call>";
-        Assert.Equal("(521+9)*3", chat.Pattern.Match(call).Groups["expression"].Value);
+        Assert.Equal(ToolTrigger.JsonCall, chat.Call);
+        Assert.Equal("\n{\"name\": \"calculator\", \"arguments\": {\"expression\": \"(521+9)*3\"}}\n", chat.Pattern.Match(call).Groups["expression"].Value);
         Assert.Equal("\n<tool_response>1590</tool_response>\n", chat.Render(new CalculatorResult(false, "1590")));
         Assert.Equal("\n<tool_response>error: division by zero</tool_response>\n", chat.Render(new CalculatorResult(true, "division by zero")));
         Assert.Contains("\"calculator\"", chat.Definition, StringComparison.Ordinal);
@@ -33,6 +34,8 @@ public sealed class ToolTriggerTests
     [InlineData("""{"calc": {"tool": "calculator", "pattern": "(?<expression>.+)=$", "result": "{value}"}}""", "tools.calc.end")]
     [InlineData("""{"calc": {"tool": "calculator", "end": "=", "pattern": "(?<expression>.+)=$", "result": "{value}", "error": "oops"}}""", "tools.calc.error has no {error}")]
     [InlineData("""{"calc": {"tool": "calculator", "end": "=", "pattern": "(?<expression>.+)=$", "result": "{value}", "lookback": 0}}""", "tools.calc.lookback")]
+    [InlineData("""{"calc": {"tool": "calculator", "end": "=", "pattern": "(?<expression>.+)=$", "result": "{value}", "call": "python"}}""", "tools.calc.call must be 'expression' or 'json'")]
+    [InlineData("""{"calc": {"tool": "calculator", "end": "=", "pattern": "(?<expression>.+)=$", "result": "{value}", "definition": "calculator"}}""", "tools.calc.definition must be an object")]
     [InlineData("""["calc"]""", "tools must be an object")]
     public void BadToolEntries_AreRejectedAtLoad_NamingTheField(string tools, string message)
     {
