@@ -78,12 +78,11 @@ public sealed partial class StepScoreChecker : ICandidateChecker
     {
         ArgumentNullException.ThrowIfNull(question);
         ArgumentNullException.ThrowIfNull(solution);
-        var start = TimeProvider.System.GetTimestamp();
         var trimmed = solution.Trim();
         var steps = Parse(trimmed);
         var usage = new Usage { StopReason = StopReason.Completed };
         if (steps.Count == 0)
-            return Record(trimmed, answer, answerKey, solutionTraceIndex, "no steps to check", VerdictKind.None, null, null, [], usage, start);
+            return Record(trimmed, answer, answerKey, solutionTraceIndex, "no steps to check", VerdictKind.None, null, null, [], usage);
 
         // Structure first: a step that does not continue from the one before (or an answer that is not the last
         // result) is wrong whatever the arithmetic.
@@ -176,7 +175,7 @@ public sealed partial class StepScoreChecker : ICandidateChecker
             text.Append(_prompts.VerdictCorrect);
         }
 
-        return Record(trimmed, answer, answerKey, solutionTraceIndex, text.ToString(), verdict, firstWrong < 0 ? null : firstWrong + 1, pCorrect, stepScores, usage, start);
+        return Record(trimmed, answer, answerKey, solutionTraceIndex, text.ToString(), verdict, firstWrong < 0 ? null : firstWrong + 1, pCorrect, stepScores, usage);
     }
 
     /// <summary>The model's greedy value of <paramref name="expression"/>, or null when it writes no number.</summary>
@@ -223,7 +222,7 @@ public sealed partial class StepScoreChecker : ICandidateChecker
         _ => null,
     };
 
-    private static VerificationCheck Record(string solution, string? answer, string? key, int? traceIndex, string text, VerdictKind verdict, int? wrongStep, double? pCorrect, IReadOnlyList<StepScore> steps, Usage usage, long start) => new()
+    private static VerificationCheck Record(string solution, string? answer, string? key, int? traceIndex, string text, VerdictKind verdict, int? wrongStep, double? pCorrect, IReadOnlyList<StepScore> steps, Usage usage) => new()
     {
         AnswerKey = key,
         Answer = answer,
@@ -235,7 +234,7 @@ public sealed partial class StepScoreChecker : ICandidateChecker
         CorrectProbability = pCorrect,
         Steps = steps,
         FinishReason = FinishReason.EndOfSequence,
-        Usage = usage with { WallTime = TimeProvider.System.GetElapsedTime(start) },
+        Usage = usage,
     };
 
     [GeneratedRegex(@"^\s*-?\d+", RegexOptions.CultureInvariant)]

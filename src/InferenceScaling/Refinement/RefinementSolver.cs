@@ -37,7 +37,7 @@ namespace InferenceScaling.Refinement;
 ///     .Build();
 /// </code>
 /// </example>
-public sealed class RefinementSolver : DelegatingSolver
+public sealed class RefinementSolver : DelegatingSolver, ISolverStage
 {
     /// <summary>Generates revisions.</summary>
     private readonly ITraceGenerator _generator;
@@ -60,6 +60,9 @@ public sealed class RefinementSolver : DelegatingSolver
     /// <summary>Settings.</summary>
     private readonly RefinementOptions _options;
 
+    /// <summary>The call's clock when given; else the sampler's.</summary>
+    private readonly TimeProvider? _time;
+
     /// <summary>Wraps <paramref name="innerSolver"/>. Does no I/O.</summary>
     /// <param name="innerSolver">The solver whose answer is refined.</param>
     /// <param name="generator">Generates critiques and revisions (the model that solved).</param>
@@ -70,6 +73,7 @@ public sealed class RefinementSolver : DelegatingSolver
     /// <param name="checker">Critiques the winner and confirms revisions; default a <see cref="SolutionChecker"/> with
     /// <see cref="RefinementOptions.Check"/> (the model writes its critique). Use the verification stage's checker so a
     /// check of the winner can be reused.</param>
+    /// <param name="timeProvider">Clock for wall times and the deadline; default the sampler's (<see cref="SelfConsistencySolver"/>'s).</param>
     public RefinementSolver(
         ISolver innerSolver,
         ITraceGenerator generator,
@@ -77,7 +81,8 @@ public sealed class RefinementSolver : DelegatingSolver
         IAnswerExtractor extractor,
         IAnswerEquivalence equivalence,
         RefinementOptions? options = null,
-        ICandidateChecker? checker = null)
+        ICandidateChecker? checker = null,
+        TimeProvider? timeProvider = null)
         : base(innerSolver)
     {
         ArgumentNullException.ThrowIfNull(generator);
@@ -91,17 +96,22 @@ public sealed class RefinementSolver : DelegatingSolver
         _options = options ?? new RefinementOptions();
         _checker = checker ?? new SolutionChecker(generator, prompts, _options.Check);
         _reviseSampling = prompts.WithStopStrings(_options.ReviseSampling);
+        _time = timeProvider;
     }
 
     /// <summary>The settings in use.</summary>
     public RefinementOptions Options => _options;
 
+    SolutionStage ISolverStage.Stage => SolutionStage.Refinement;
+
+    ISolver ISolverStage.Inner => InnerSolver;
+
+    TimeProvider? ISolverStage.Time => _time;
+
     /// <inheritdoc />
-    public override async Task<Solution> SolveAsync(string question, Budget budget, CancellationToken cancellationToken = default)
-    {
-        var solution = await base.SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
-        return await RefineAsync(solution, budget, cancellationToken).ConfigureAwait(false);
-    }
+    /// <remarks>Runs the whole chain this stage heads, each stage in pipeline order, under one budget meter.</remarks>
+    public override Task<Solution> SolveAsync(string question, Budget budget, CancellationToken cancellationToken = default) =>
+        StagePipeline.SolveAsync(this, question, budget, cancellationToken);
 
     /// <summary>Refines an existing solution (what <see cref="SolveAsync"/> does after the inner solve), for evaluation harnesses.</summary>
     /// <param name="solution">The solution to refine.</param>
@@ -112,10 +122,20 @@ public sealed class RefinementSolver : DelegatingSolver
     {
         ArgumentNullException.ThrowIfNull(solution);
         budget.Validate();
+        using var context = StagePipeline.ContextFor(solution, budget, _time);
+        return await ((ISolverStage)this).RunAsync(solution, context, cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task<Solution> ISolverStage.RunAsync(Solution solution, SolveContext context, CancellationToken cancellationToken)
+    {
+        var meter = context.Meter;
+        var budget = meter.Budget;
         if (budget.MaxRefinementRounds == 0) return solution;
         var inv = CultureInfo.InvariantCulture;
         if (solution.WinningTrace is null || solution.AnswerKey is null)
             return solution with { Refinement = Skipped(solution, "no answer to refine") };
+        if (meter.DeadlinePassed)
+            return solution with { Refinement = Skipped(solution, "the deadline has passed") };
         if (solution.VoteShare >= _options.DecisiveShare && solution.Confidence >= _options.DecisiveConfidence)
         {
             return solution with
@@ -139,9 +159,17 @@ public sealed class RefinementSolver : DelegatingSolver
         var total = default(Usage);
         var revisionsDrawn = 0;
 
+        var deadline = false;
         for (var number = 1; number <= budget.MaxRefinementRounds; number++)
         {
             var usage = default(Usage);
+            if (meter.DeadlinePassed)
+            {
+                deadline = true;
+                break;
+            }
+
+            meter.StartRound();
             var reused = known is not null;
             VerificationCheck critique;
             if (known is not null)
@@ -150,13 +178,23 @@ public sealed class RefinementSolver : DelegatingSolver
             }
             else
             {
-                if (!Fits(budget, solution.Usage + total, _checker.MaxTokens))
+                if (!meter.Fits(_checker.MaxTokens))
                 {
                     rounds.Add(Stop(number, current.Answer, null, RoundOutcome.BudgetExhausted, "the token cap leaves no room for a critique", usage));
                     break;
                 }
 
-                critique = await _checker.CheckAsync(solution.Question, current.Trace.Text, current.Answer, current.Key, current.Trace.Index, 0, cancellationToken).ConfigureAwait(false);
+                var checkStart = meter.Time.GetTimestamp();
+                if (await context.CheckAsync(_checker, solution.Question, current.Trace.Text, current.Answer, current.Key, current.Trace.Index, 0, cancellationToken).ConfigureAwait(false) is not { } check)
+                {
+                    usage += new Usage { WallTime = meter.Since(checkStart) };
+                    rounds.Add(Stop(number, current.Answer, null, RoundOutcome.Deadline, "the deadline passed during the critique", usage));
+                    total += usage;
+                    deadline = true;
+                    break;
+                }
+
+                critique = check;
                 usage += critique.Usage;
             }
 
@@ -171,7 +209,7 @@ public sealed class RefinementSolver : DelegatingSolver
             }
 
             var n = _options.RevisionsPerRound;
-            if (!Fits(budget, solution.Usage + total + usage, (long)n * _reviseSampling.MaxTokens))
+            if (!meter.Fits((long)n * _reviseSampling.MaxTokens))
             {
                 rounds.Add(Stop(number, current.Answer, critique, RoundOutcome.BudgetExhausted, "the token cap leaves no room for revisions", usage) with { CritiqueReused = reused });
                 total += usage;
@@ -184,12 +222,27 @@ public sealed class RefinementSolver : DelegatingSolver
             var prompt = kept is null
                 ? _prompts.Revise(solution.Question, current.Trace.Text.Trim(), critique.Text.Trim())
                 : _prompts.Solve(solution.Question) + kept;
-            var start = TimeProvider.System.GetTimestamp();
+            var start = meter.Time.GetTimestamp();
             var request = new TraceRequest { Prompt = prompt, Count = n, FirstIndex = revisionsDrawn, Sampling = _reviseSampling };
             revisionsDrawn += n;
+            var (drawn, traces) = await meter.TryRunAsync(async token =>
+            {
+                var list = new List<Trace>(n);
+                await foreach (var t in _generator.GenerateAsync(request, token).ConfigureAwait(false)) list.Add(t);
+                return list;
+            }, cancellationToken).ConfigureAwait(false);
+            if (!drawn)
+            {
+                usage += new Usage { WallTime = meter.Since(start) };
+                rounds.Add(Stop(number, current.Answer, critique, RoundOutcome.Deadline, "the deadline passed during the revisions", usage) with { CritiqueReused = reused });
+                total += usage;
+                deadline = true;
+                break;
+            }
+
             var revisions = new List<Revision>(n);
             long generated = 0, injected = 0, steps = 0;
-            await foreach (var generatedTrace in _generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
+            foreach (var generatedTrace in traces!)
             {
                 var trace = kept is null ? generatedTrace : generatedTrace with { Text = kept + generatedTrace.Text };
                 var finished = trace.FinishReason is not (FinishReason.Cancelled or FinishReason.LowConfidence);
@@ -201,7 +254,7 @@ public sealed class RefinementSolver : DelegatingSolver
             }
 
             revisions.Sort(static (x, y) => x.Trace.Index.CompareTo(y.Trace.Index));
-            usage += new Usage
+            var revisionUsage = new Usage
             {
                 PromptTokens = _generator.CountTokens(prompt),
                 GeneratedTokens = generated,
@@ -209,16 +262,25 @@ public sealed class RefinementSolver : DelegatingSolver
                 DecodeSteps = steps,
                 PrefillPasses = 1,
                 Samples = revisions.Count,
-                WallTime = TimeProvider.System.GetElapsedTime(start),
+                WallTime = meter.Since(start),
             };
+            meter.Spend(revisionUsage);
+            usage += revisionUsage;
 
             var candidate = Candidate(revisions, current.Key);
             VerificationCheck? confirm = null;
             if (candidate is not null && _options.ChooseRevisionByCheck)
             {
                 // Every new answer's best revision is checked; the best-scored one is put up, its check confirms it.
-                (candidate, confirm, var checkUsage) = await BestChecked(solution, revisions, current.Key, budget, solution.Usage + total + usage, cancellationToken).ConfigureAwait(false);
+                (candidate, confirm, var checkUsage, var cut) = await BestChecked(context, solution, revisions, current.Key, cancellationToken).ConfigureAwait(false);
                 usage += checkUsage;
+                if (cut)
+                {
+                    rounds.Add(Stop(number, current.Answer, critique, RoundOutcome.Deadline, "the deadline passed while checking the revisions", usage) with { CritiqueReused = reused, Revisions = revisions });
+                    total += usage;
+                    deadline = true;
+                    break;
+                }
             }
 
             if (candidate is null)
@@ -238,7 +300,7 @@ public sealed class RefinementSolver : DelegatingSolver
             var ok = true;
             if ((_options.Confirmation & (RevisionConfirmation.Critique | RevisionConfirmation.Improves)) != 0)
             {
-                if (confirm is null && !Fits(budget, solution.Usage + total + usage, _checker.MaxTokens))
+                if (confirm is null && !meter.Fits(_checker.MaxTokens))
                 {
                     ok = false;
                     reasons.Add("no room in the token cap to critique the revision");
@@ -247,7 +309,20 @@ public sealed class RefinementSolver : DelegatingSolver
                 {
                     if (confirm is null)
                     {
-                        confirm = await _checker.CheckAsync(solution.Question, candidate.Trace.Text, candidate.Answer, candidate.AnswerKey, candidate.Trace.Index, 0, cancellationToken).ConfigureAwait(false);
+                        var checkStart = meter.Time.GetTimestamp();
+                        confirm = await context.CheckAsync(_checker, solution.Question, candidate.Trace.Text, candidate.Answer, candidate.AnswerKey, candidate.Trace.Index, 0, cancellationToken).ConfigureAwait(false);
+                        if (confirm is null)
+                        {
+                            usage += new Usage { WallTime = meter.Since(checkStart) };
+                            rounds.Add(Stop(number, current.Answer, critique, RoundOutcome.Deadline, "the deadline passed while checking the revision", usage) with
+                            {
+                                CritiqueReused = reused, Revisions = revisions, CandidateAnswer = candidate.Answer,
+                            });
+                            total += usage;
+                            deadline = true;
+                            break;
+                        }
+
                         usage += confirm.Usage;
                     }
 
@@ -308,6 +383,7 @@ public sealed class RefinementSolver : DelegatingSolver
             }
         }
 
+        if (deadline) total = total with { StopReason = StopReason.Deadline };
         var result = new RefinementResult
         {
             GateOpened = true,
@@ -324,6 +400,8 @@ public sealed class RefinementSolver : DelegatingSolver
             Answer = current.Answer,
             AnswerKey = result.FinalAnswerKey,
             WinningTrace = current.Trace,
+            Stage = result.Changed ? SolutionStage.Refinement : solution.Stage,
+            StopReason = deadline ? StopReason.Deadline : solution.StopReason,
             Usage = solution.Usage + total,
             Refinement = result,
         };
@@ -334,8 +412,8 @@ public sealed class RefinementSolver : DelegatingSolver
     /// then lower index) of each new answer, while the token cap allows, and returns the one with the highest p(correct)
     /// (ties: the order checked), its check, and what the checks cost. No new answer: (null, null, cost 0).
     /// </summary>
-    private async Task<(Revision? Candidate, VerificationCheck? Check, Usage Usage)> BestChecked(
-        Solution solution, List<Revision> revisions, string currentKey, Budget budget, Usage spent, CancellationToken cancellationToken)
+    private async Task<(Revision? Candidate, VerificationCheck? Check, Usage Usage, bool Deadline)> BestChecked(
+        SolveContext context, Solution solution, List<Revision> revisions, string currentKey, CancellationToken cancellationToken)
     {
         var best = new Dictionary<string, Revision>(StringComparer.Ordinal);
         var order = new List<string>();
@@ -351,9 +429,11 @@ public sealed class RefinementSolver : DelegatingSolver
         var usage = default(Usage);
         foreach (var k in order)
         {
-            if (!Fits(budget, spent + usage, _checker.MaxTokens)) break;
+            if (!context.Meter.Fits(_checker.MaxTokens)) break;
             var r = best[k];
-            var check = await _checker.CheckAsync(solution.Question, r.Trace.Text, r.Answer, r.AnswerKey, r.Trace.Index, 0, cancellationToken).ConfigureAwait(false);
+            var checkStart = context.Meter.Time.GetTimestamp();
+            var check = await context.CheckAsync(_checker, solution.Question, r.Trace.Text, r.Answer, r.AnswerKey, r.Trace.Index, 0, cancellationToken).ConfigureAwait(false);
+            if (check is null) return (null, null, usage + new Usage { WallTime = context.Meter.Since(checkStart) }, true);
             usage += check.Usage;
             if (chosenCheck is null || (check.CorrectProbability ?? -1) > (chosenCheck.CorrectProbability ?? -1))
             {
@@ -362,7 +442,7 @@ public sealed class RefinementSolver : DelegatingSolver
             }
         }
 
-        return (chosen, chosenCheck, usage);
+        return (chosen, chosenCheck, usage, false);
     }
 
     /// <summary>
@@ -407,10 +487,6 @@ public sealed class RefinementSolver : DelegatingSolver
 
         return best;
     }
-
-    /// <summary>Whether <paramref name="tokens"/> more generated tokens fit in the budget's cap.</summary>
-    private static bool Fits(Budget budget, Usage spent, long tokens) =>
-        budget.MaxGeneratedTokens is not { } cap || spent.GeneratedTokens + tokens <= cap;
 
     /// <summary>A round that ended before any revision was sampled.</summary>
     private static CritiqueRound Stop(int number, string? answer, VerificationCheck? critique, RoundOutcome outcome, string reason, Usage usage) => new()

@@ -20,4 +20,7 @@ public enum RoundOutcome
 
     /// <summary>The token cap left no room for the round's generations; refinement stops.</summary>
     BudgetExhausted,
+
+    /// <summary>The deadline passed during the round: its generation was cancelled and the current answer stays.</summary>
+    Deadline,
 }

@@ -87,18 +87,28 @@ public sealed class SelfConsistencySolver : ISolver
     public async Task<Solution> SolveAsync(string question, Budget budget, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(question);
-        budget.Validate();
-        cancellationToken.ThrowIfCancellationRequested();
+        using var meter = new BudgetMeter(budget, _time);
+        return await SampleAsync(question, meter, cancellationToken).ConfigureAwait(false);
+    }
 
-        var start = _time.GetTimestamp();
+    /// <summary>The clock this solver was given (a pipeline's meter runs on it unless a stage names another).</summary>
+    internal TimeProvider Time => _time;
+
+    /// <summary>Samples and votes, spending from <paramref name="meter"/> (a pipeline's: its deadline is the call's).</summary>
+    internal async Task<Solution> SampleAsync(string question, BudgetMeter meter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        cancellationToken.ThrowIfCancellationRequested();
+        var budget = meter.Budget;
+        var start = meter.Time.GetTimestamp();
         var prompt = _options.PromptTemplate(question);
         var promptTokens = _generator.CountTokens(prompt);
-        var run = new Run(this, budget, start);
+        var run = new Run(this, meter);
         var control = run.Control;
 
-        using var deadlineTimer = budget.Deadline is { } deadline
-            ? _time.CreateTimer(static state => ((Run)state!).DeadlinePassed(), run, deadline, Timeout.InfiniteTimeSpan)
-            : null;
+        // The meter's deadline cancels the running traces through the control: they come back as cancelled, with
+        // what they spent, and the best answer so far is returned.
+        using var deadline = meter.Deadline.Register(static state => ((Run)state!).DeadlinePassed(), run);
 
         var perTraceMax = _options.Sampling.MaxTokens;
         var waves = 0;
@@ -163,9 +173,10 @@ public sealed class SelfConsistencySolver : ISolver
             DecodeSteps = run.DecodeSteps,
             PrefillPasses = waves,
             Samples = run.Traces.Count,
-            WallTime = _time.GetElapsedTime(start),
+            WallTime = meter.Since(start),
             StopReason = run.Stop ?? StopReason.Completed,
         };
+        meter.Spend(usage);
         return new Solution
         {
             Question = question,
@@ -213,11 +224,8 @@ public sealed class SelfConsistencySolver : ISolver
     }
 
     /// <summary>The state of one <see cref="SolveAsync"/> call.</summary>
-    private sealed class Run(SelfConsistencySolver solver, Budget budget, long start)
+    private sealed class Run(SelfConsistencySolver solver, BudgetMeter meter)
     {
-        /// <summary>Set by the deadline timer (another thread); read by the sampling loop.</summary>
-        private volatile bool _deadlinePassed;
-
         /// <summary>Consecutive finished traces (arrival order) voting for the same key, for the ESC test.</summary>
         private int _streak;
 
@@ -246,18 +254,13 @@ public sealed class SelfConsistencySolver : ISolver
 
         public int Unanswered { get; private set; }
 
-        /// <summary>Timer callback: may run on any thread, so it only sets a flag and cancels through the thread-safe control.</summary>
-        public void DeadlinePassed()
-        {
-            _deadlinePassed = true;
-            Control.CancelAll();
-        }
+        /// <summary>Deadline callback: may run on any thread, so it only cancels through the thread-safe control.</summary>
+        public void DeadlinePassed() => Control.CancelAll();
 
         /// <summary>Records a deadline stop if the deadline has passed (by the timer or the clock).</summary>
         public bool CheckDeadline()
         {
-            if (Stop is not null || budget.Deadline is not { } deadline) return false;
-            if (!_deadlinePassed && solver._time.GetElapsedTime(start) < deadline) return false;
+            if (Stop is not null || !meter.DeadlinePassed) return false;
             Stop = StopReason.Deadline;
             Control.CancelAll();
             return true;
@@ -284,7 +287,7 @@ public sealed class SelfConsistencySolver : ISolver
                 else (_streakKey, _streak) = (ballot.Key, ballot.Key is null ? 0 : 1);
             }
 
-            if (Stop is not null || CheckDeadline() || budget.TargetConfidence is not { } target) return;
+            if (Stop is not null || CheckDeadline() || meter.Budget.TargetConfidence is not { } target) return;
 
             var tally = solver._rule.Tally(Box.Ballots);
             if (tally.Winner is not { } winner) return;

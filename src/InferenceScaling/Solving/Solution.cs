@@ -29,6 +29,13 @@ public sealed record Solution
     /// <summary>Posterior probability that the chosen answer stays ahead of the runner-up (<see cref="BetaPosterior"/>).</summary>
     public required double Confidence { get; init; }
 
+    /// <summary>
+    /// The stage whose decision <see cref="Answer"/> is: <see cref="SolutionStage.Vote"/> (the default),
+    /// <see cref="SolutionStage.Verification"/> when verification ran, <see cref="SolutionStage.Refinement"/> when
+    /// refinement replaced the answer.
+    /// </summary>
+    public SolutionStage Stage { get; init; }
+
     /// <summary>The tally of the vote (rule's ranking, counts, weights, abstentions).</summary>
     public required VoteTally Tally { get; init; }
 
@@ -56,10 +63,13 @@ public sealed record Solution
     /// <summary>Traces that finished on their own but hold no answer (e.g. cut off at the token limit); they cast no vote.</summary>
     public required int TracesUnanswered { get; init; }
 
-    /// <summary>Why sampling stopped.</summary>
+    /// <summary>
+    /// Why the work stopped: why sampling stopped, or <see cref="StopReason.Deadline"/> when the deadline cut a later
+    /// stage (verification, refinement) short, which then returned its best answer so far.
+    /// </summary>
     public required StopReason StopReason { get; init; }
 
-    /// <summary>True when the deadline cut sampling short: the answer is the best one so far.</summary>
+    /// <summary>True when the deadline cut a stage short: the answer is the best one so far.</summary>
     public bool IsDeadlineLimited => StopReason == StopReason.Deadline;
 
     /// <summary>What the answer cost, over all stages.</summary>

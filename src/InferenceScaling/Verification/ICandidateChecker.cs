@@ -18,7 +18,8 @@ public interface ICandidateChecker
     /// <param name="solutionTraceIndex">The solution trace's index, for the record.</param>
     /// <param name="streamIndex">The check's random stream; irrelevant when greedy.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    /// <returns>The check, with its verdict, score and cost.</returns>
+    /// <returns>The check, with its verdict, score and cost. <see cref="Usage.WallTime"/> is left zero: the stage that
+    /// runs the check times it on the pipeline's clock.</returns>
     Task<VerificationCheck> CheckAsync(
         string question,
         string solution,

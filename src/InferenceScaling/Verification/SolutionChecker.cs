@@ -88,7 +88,6 @@ public sealed class SolutionChecker : ICandidateChecker
     {
         ArgumentNullException.ThrowIfNull(question);
         ArgumentNullException.ThrowIfNull(solution);
-        var start = TimeProvider.System.GetTimestamp();
         var trimmed = solution.Trim();
         var prompt = _prompts.Critique(question, trimmed);
         var request = new TraceRequest { Prompt = prompt, Count = 1, FirstIndex = streamIndex, Sampling = _sampling };
@@ -127,7 +126,6 @@ public sealed class SolutionChecker : ICandidateChecker
                 DecodeSteps = trace.DecodeSteps,
                 PrefillPasses = 1,
                 Samples = 1,
-                WallTime = TimeProvider.System.GetElapsedTime(start),
                 StopReason = StopReason.Completed,
             },
         };

@@ -17,8 +17,12 @@ namespace InferenceScaling.Verification;
 /// above 1 and checks left, the group's next-best traces in later passes.</para>
 /// <para><b>Budget.</b> At most <see cref="Budget.MaxVerifications"/> checks; with 0 the solution passes through
 /// unchanged. With <see cref="Budget.MaxGeneratedTokens"/>, a check runs only if it fits in full (its
-/// <see cref="SamplingOptions.MaxTokens"/>) in what the solution has left. During the first pass, checking stops as
-/// soon as the leader is checked and no unchecked group could overtake it even with a perfect score.</para>
+/// <see cref="SamplingOptions.MaxTokens"/>) in what the call has left. During the first pass, checking stops as
+/// soon as the leader is checked and no unchecked group could overtake it even with a perfect score. When
+/// <see cref="Budget.Deadline"/> passes, the check running is cancelled (within one decode step) and the candidates are
+/// ranked by the checks done so far (<see cref="Solution.StopReason"/> <see cref="StopReason.Deadline"/>; the cut
+/// check's few tokens are not counted). The meter is the call's: tokens spent and the deadline are shared with the
+/// other stages.</para>
 /// <para><b>Result.</b> The solution's answer, tally, share, confidence and winning trace are the verifier rule's;
 /// <see cref="Solution.Verification"/> holds every check and candidate; <see cref="Solution.Usage"/> adds every check.</para>
 /// </remarks>
@@ -32,7 +36,7 @@ namespace InferenceScaling.Verification;
 /// foreach (var c in s.Verification!.Candidates) Console.WriteLine($"{c.Answer}: {c.Votes} votes, score {c.Score}");
 /// </code>
 /// </example>
-public sealed class VerificationSolver : DelegatingSolver
+public sealed class VerificationSolver : DelegatingSolver, ISolverStage
 {
     /// <summary>Runs the checks.</summary>
     private readonly ICandidateChecker _checker;
@@ -40,28 +44,35 @@ public sealed class VerificationSolver : DelegatingSolver
     /// <summary>Settings.</summary>
     private readonly VerificationOptions _options;
 
+    /// <summary>The call's clock when given; else the sampler's.</summary>
+    private readonly TimeProvider? _time;
+
     /// <summary>Wraps <paramref name="innerSolver"/>. Does no I/O.</summary>
     /// <param name="innerSolver">The solver whose pool is verified (usually self-consistency).</param>
     /// <param name="generator">Generates the checks (the model that solved, for its check skill).</param>
     /// <param name="prompts">The prompt set (critique template and verdicts).</param>
     /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults.</param>
-    public VerificationSolver(ISolver innerSolver, ITraceGenerator generator, PromptSet prompts, VerificationOptions? options = null)
+    /// <param name="timeProvider">Clock for wall times and the deadline; default the sampler's (<see cref="SelfConsistencySolver"/>'s).</param>
+    public VerificationSolver(ISolver innerSolver, ITraceGenerator generator, PromptSet prompts, VerificationOptions? options = null, TimeProvider? timeProvider = null)
         : base(innerSolver)
     {
         _options = options ?? new VerificationOptions();
         _checker = new SolutionChecker(generator, prompts, _options.Check);
+        _time = timeProvider;
     }
 
     /// <summary>Wraps <paramref name="innerSolver"/> with a checker of your choice (e.g. <c>StepScoreChecker</c>). Does no I/O.</summary>
     /// <param name="innerSolver">The solver whose pool is verified.</param>
     /// <param name="checker">Checks the candidates (<see cref="VerificationOptions.Check"/> is not used).</param>
     /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults.</param>
-    public VerificationSolver(ISolver innerSolver, ICandidateChecker checker, VerificationOptions? options = null)
+    /// <param name="timeProvider">Clock for wall times and the deadline; default the sampler's (<see cref="SelfConsistencySolver"/>'s).</param>
+    public VerificationSolver(ISolver innerSolver, ICandidateChecker checker, VerificationOptions? options = null, TimeProvider? timeProvider = null)
         : base(innerSolver)
     {
         ArgumentNullException.ThrowIfNull(checker);
         _options = options ?? new VerificationOptions();
         _checker = checker;
+        _time = timeProvider;
     }
 
     /// <summary>The checker in use.</summary>
@@ -70,12 +81,16 @@ public sealed class VerificationSolver : DelegatingSolver
     /// <summary>The settings in use.</summary>
     public VerificationOptions Options => _options;
 
+    SolutionStage ISolverStage.Stage => SolutionStage.Verification;
+
+    ISolver ISolverStage.Inner => InnerSolver;
+
+    TimeProvider? ISolverStage.Time => _time;
+
     /// <inheritdoc />
-    public override async Task<Solution> SolveAsync(string question, Budget budget, CancellationToken cancellationToken = default)
-    {
-        var solution = await base.SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
-        return await VerifyAsync(solution, budget, cancellationToken).ConfigureAwait(false);
-    }
+    /// <remarks>Runs the whole chain this stage heads, each stage in pipeline order, under one budget meter.</remarks>
+    public override Task<Solution> SolveAsync(string question, Budget budget, CancellationToken cancellationToken = default) =>
+        StagePipeline.SolveAsync(this, question, budget, cancellationToken);
 
     /// <summary>
     /// Verifies an existing solution's pool (what <see cref="SolveAsync"/> does after the inner solve): for
@@ -89,6 +104,14 @@ public sealed class VerificationSolver : DelegatingSolver
     {
         ArgumentNullException.ThrowIfNull(solution);
         budget.Validate();
+        using var context = StagePipeline.ContextFor(solution, budget, _time);
+        return await ((ISolverStage)this).RunAsync(solution, context, cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task<Solution> ISolverStage.RunAsync(Solution solution, SolveContext context, CancellationToken cancellationToken)
+    {
+        var meter = context.Meter;
+        var budget = meter.Budget;
         if (budget.MaxVerifications == 0) return solution;
         // Start from the inner stage's vote (its rule's ranking and weights), not a re-tally by majority.
         var groups = solution.Tally.Groups;
@@ -99,11 +122,11 @@ public sealed class VerificationSolver : DelegatingSolver
         var byKey = new Dictionary<string, List<VerificationCheck>>(StringComparer.Ordinal);
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
         var usage = default(Usage);
-        bool stoppedEarly = false, exhausted = false;
+        bool stoppedEarly = false, exhausted = false, deadline = false;
         var ranked = new List<Ballot>[groups.Count];
         for (var i = 0; i < groups.Count; i++) ranked[i] = GroupTraces.Ranked(groups[i]);
 
-        for (var pass = 0; pass < _options.ChecksPerCandidate && !stoppedEarly && !exhausted; pass++)
+        for (var pass = 0; pass < _options.ChecksPerCandidate && !stoppedEarly && !exhausted && !deadline; pass++)
         {
             for (var i = 0; i < groups.Count; i++)
             {
@@ -114,16 +137,24 @@ public sealed class VerificationSolver : DelegatingSolver
                     break;
                 }
 
-                if (checks.Count >= budget.MaxVerifications
-                    || (budget.MaxGeneratedTokens is { } cap && solution.Usage.GeneratedTokens + usage.GeneratedTokens + _checker.MaxTokens > cap))
+                if (checks.Count >= budget.MaxVerifications || !meter.Fits(_checker.MaxTokens))
                 {
                     exhausted = true;
                     break;
                 }
 
                 var ballot = ranked[i][pass];
-                var check = await _checker.CheckAsync(
-                    solution.Question, ballot.Trace.Text, ballot.Answer?.Text, groups[i].Key, ballot.Trace.Index, checks.Count, cancellationToken).ConfigureAwait(false);
+                var checkStart = meter.Time.GetTimestamp();
+                var check = await context.CheckAsync(
+                    _checker, solution.Question, ballot.Trace.Text, ballot.Answer?.Text, groups[i].Key, ballot.Trace.Index, checks.Count, cancellationToken).ConfigureAwait(false);
+                if (check is null)
+                {
+                    // The deadline passed: select among what was checked so far. The cut check's tokens are unknown; its time is not.
+                    usage += new Usage { WallTime = meter.Since(checkStart) };
+                    deadline = true;
+                    break;
+                }
+
                 checks.Add(check);
                 usage += check.Usage;
                 if (!byKey.TryGetValue(groups[i].Key, out var list)) byKey[groups[i].Key] = list = [];
@@ -156,9 +187,9 @@ public sealed class VerificationSolver : DelegatingSolver
             Checks = checks,
             VotedAnswerKey = solution.AnswerKey,
             StoppedEarly = stoppedEarly,
-            BudgetExhausted = exhausted,
+            BudgetExhausted = exhausted || deadline,
             Tally = tally,
-            Usage = usage,
+            Usage = deadline ? usage with { StopReason = StopReason.Deadline } : usage,
         };
         return solution with
         {
@@ -168,7 +199,9 @@ public sealed class VerificationSolver : DelegatingSolver
             Confidence = tally.Confidence,
             Tally = tally,
             WinningTrace = GroupTraces.Ranked(winner)[0].Trace,
-            Usage = solution.Usage + usage,
+            Stage = SolutionStage.Verification,
+            StopReason = deadline ? StopReason.Deadline : solution.StopReason,
+            Usage = solution.Usage + result.Usage,
             Verification = result,
         };
     }

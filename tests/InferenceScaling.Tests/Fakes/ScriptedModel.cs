@@ -37,6 +37,17 @@ public sealed class ScriptedModel : ITraceGenerator
     /// <summary>Every request, in order.</summary>
     public List<TraceRequest> Requests { get; } = [];
 
+    /// <summary>
+    /// Requests this picks are held: the model signals <see cref="Holding"/> and then waits, generating nothing, until
+    /// the request's token is cancelled (a deadline test moves the clock meanwhile). No sleeps.
+    /// </summary>
+    public Func<TraceRequest, bool>? Hold { get; set; }
+
+    /// <summary>Completes when the first held request starts waiting.</summary>
+    public Task Holding => _holding.Task;
+
+    private readonly TaskCompletionSource _holding = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>The solutions checked, in order.</summary>
     public List<string> Checked { get; } = [];
 
@@ -52,6 +63,12 @@ public sealed class ScriptedModel : ITraceGenerator
     {
         await Task.Yield();
         Requests.Add(request);
+        if (Hold?.Invoke(request) == true)
+        {
+            _holding.TrySetResult();
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+        }
+
         var prompt = request.Prompt;
         for (var i = request.FirstIndex; i < request.FirstIndex + request.Count; i++)
         {

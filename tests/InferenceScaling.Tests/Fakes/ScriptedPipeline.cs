@@ -22,8 +22,8 @@ public static class ScriptedPipeline
         return model;
     }
 
-    public static SelfConsistencySolver SelfConsistency(ScriptedModel model) =>
-        new(model, AnswerLineExtractor.Instance, TrimEquivalence.Instance, options: new SelfConsistencyOptions { PromptTemplate = Arith.Solve });
+    public static SelfConsistencySolver SelfConsistency(ScriptedModel model, TimeProvider? time = null) =>
+        new(model, AnswerLineExtractor.Instance, TrimEquivalence.Instance, options: new SelfConsistencyOptions { PromptTemplate = Arith.Solve }, timeProvider: time);
 
     /// <summary>All samples in one wave, no early stop, with the given stage budgets.</summary>
     public static Budget Budget(int samples, int verifications = 0, int rounds = 0) =>
