@@ -223,6 +223,37 @@ public sealed class RefinementSolverTests
         Assert.Equal(model.Spent with { WallTime = s.Usage.WallTime }, s.Usage with { StopReason = default });
     }
 
+    [Fact]
+    public async Task StageOrder_DoesNotMatter_VerificationRunsFirstEitherWay()
+    {
+        static ScriptedModel Scripted()
+        {
+            var model = SplitVote();
+            model.Checks[Checked("5")] = ScriptedCheck.Wrong(0.95);
+            model.Revisions[Checked("7")] = [Solution("8")];
+            model.Checks[Checked("8")] = ScriptedCheck.Correct();
+            return model;
+        }
+
+        var options = new RefinementOptions { RevisionsPerRound = 1, Confirmation = RevisionConfirmation.Critique };
+        var first = Scripted();
+        var refineFirst = await SelfConsistency(first).AsBuilder()
+            .UseRefinement(first, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, options)
+            .UseVerification(first, ScriptedPipeline.Arith)
+            .Build().SolveAsync("q", Budget(5, verifications: 4, rounds: 1));
+        var second = Scripted();
+        var verifyFirst = await SelfConsistency(second).AsBuilder()
+            .UseVerification(second, ScriptedPipeline.Arith)
+            .UseRefinement(second, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, options)
+            .Build().SolveAsync("q", Budget(5, verifications: 4, rounds: 1));
+
+        Assert.Equal([Checked("7"), Checked("5"), Checked("8")], first.Checked);
+        Assert.Equal(first.Checked, second.Checked);
+        Assert.Equal(("8", true), (verifyFirst.Answer, verifyFirst.Refinement!.Rounds[0].CritiqueReused));
+        Assert.Equal(refineFirst.Answer, verifyFirst.Answer);
+        Assert.Equal(refineFirst.Usage with { WallTime = default }, verifyFirst.Usage with { WallTime = default });
+    }
+
     /// <summary>9 leads 7 three to two; the model doubts 9's second step (3+5=9, its own value 8), believes the rest.</summary>
     private static (ScriptedModel Model, StepScoreChecker Checker, ScriptedScorer Scorer) DoubtedSecondStep()
     {
