@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using InferenceScaling.Arith;
+using InferenceScaling.Solving;
 using InferenceScaling.Prompts;
 using InferenceScaling.Runtime;
 using InferenceScaling.Verification;
@@ -39,7 +40,7 @@ public class CandidateCheckBenchmark
         var generator = new OnnxTraceGenerator(_model);
         _checker = Checker == "steps"
             ? new StepScoreChecker(new OnnxContinuationScorer(_model), generator, prompts)
-            : new SolutionChecker(generator, prompts, ArithProfile.CheckOptionsFor(prompts, _model.Tokenizer.Encode));
+            : new SolutionChecker(generator, prompts, SolverServices.CheckOptionsFor(prompts, _model.Tokenizer.Encode));
     }
 
     [GlobalCleanup]

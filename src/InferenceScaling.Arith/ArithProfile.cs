@@ -1,85 +1,39 @@
-using InferenceScaling.Prompts;
-using InferenceScaling.Refinement;
-using InferenceScaling.Sampling;
+using System.Runtime.CompilerServices;
+using InferenceScaling.Solving;
 using InferenceScaling.Verification;
 
 namespace InferenceScaling.Arith;
 
 /// <summary>
-/// The arith prompt set's binding: which checker the shipped model is checked with and the verification and
-/// refinement settings measured best for it. Stateless; every method returns a new value.
+/// The arith prompt set's binding: registers the <c>step-scores</c> checker its <c>prompt-set.json</c> names
+/// (<c>checking.checker</c>), so the solver builder can make a <see cref="StepScoreChecker"/> without the core knowing
+/// the arith format. The settings measured for it (unchecked score, refinement policy, checks per sample) are data in
+/// <c>prompts/arith/prompt-set.json</c>'s <c>checking</c> section, not code here.
 /// </summary>
 public static class ArithProfile
 {
-    /// <summary>
-    /// A <see cref="StepScoreChecker"/> when the set has step checks and a scorer is given (the shipped model: step
-    /// scores beat its written critiques, see the class remarks); otherwise a <see cref="SolutionChecker"/> with
-    /// <paramref name="check"/>.
-    /// </summary>
-    /// <param name="prompts">The prompt set.</param>
-    /// <param name="generator">Generates critiques (and the failing step's value).</param>
-    /// <param name="scorer">Scores continuations, or null when the runtime cannot.</param>
-    /// <param name="check">Options of a written critique (<see cref="CheckOptionsFor"/>).</param>
-    public static ICandidateChecker Checker(PromptSet prompts, ITraceGenerator generator, IContinuationScorer? scorer, CheckOptions? check = null)
-    {
-        ArgumentNullException.ThrowIfNull(prompts);
-        ArgumentNullException.ThrowIfNull(generator);
-        return scorer is not null && prompts.HasStepChecks
-            ? new StepScoreChecker(scorer, generator, prompts)
-            : new SolutionChecker(generator, prompts, check);
-    }
+    /// <summary>The checker name <c>prompts/arith</c> uses: the model's belief in each written step (<see cref="StepScoreChecker"/>).</summary>
+    public const string StepScores = "step-scores";
 
     /// <summary>
-    /// Options for a model and its prompt set: <see cref="CheckOptions.VerdictTokens"/> from the set's verdict marker
-    /// and, when the set names step judgement words, <see cref="CheckOptions.StepTokens"/>; sampling as
-    /// <paramref name="template"/> (default: <see cref="CheckOptions"/>'s defaults).
+    /// Registers <see cref="StepScores"/> with <see cref="CandidateCheckers"/>. Runs when this assembly loads; the
+    /// builder loads it when a prompt set names it as <c>checking.provider</c>. Calling it again is harmless.
     /// </summary>
-    /// <param name="prompts">The prompt set.</param>
-    /// <param name="encode">The model's tokenizer.</param>
-    /// <param name="template">Options to start from. Default: a new <see cref="CheckOptions"/>.</param>
-    public static CheckOptions CheckOptionsFor(PromptSet prompts, Func<string, IReadOnlyList<int>> encode, CheckOptions? template = null)
-    {
-        ArgumentNullException.ThrowIfNull(prompts);
-        ArgumentNullException.ThrowIfNull(encode);
-        var options = template ?? new CheckOptions();
-        // Step words follow a step's result (a digit in the arith format); "1" stands for it.
-        var steps = prompts.StepJudgements is { } words ? VerdictTokens.FromTokenizer(encode, "=1", words.Ok, words.Wrong) : null;
-        return options with
-        {
-            VerdictTokens = VerdictTokens.FromTokenizer(encode, VerdictParser.For(prompts).Marker),
-            StepTokens = steps,
-        };
-    }
+#pragma warning disable CA2255 // A provider assembly registers its checkers on load: that is what the prompt set's "provider" relies on.
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    public static void Register() => CandidateCheckers.Register(StepScores, StepScoreCheckerFor);
 
     /// <summary>
-    /// Settings for <paramref name="checker"/>: with a <see cref="StepScoreChecker"/>, <see cref="VerificationOptions.UncheckedScore"/> 0.1
-    /// instead of 0.5. Step scores are not centred: on 300 hard problems the shipped model's right candidates scored 0.48
-    /// on average and its wrong ones 0.02 (all checked candidates 0.11), so a neutral 0.5 let an unchecked small group
-    /// outweigh a checked leader. Any other checker: the defaults.
+    /// A <see cref="StepScoreChecker"/> over the services' scorer, decoder and prompt set; null when there is no scorer
+    /// (a remote endpoint that cannot score, a scripted generator), so the pipeline checks with written critiques.
     /// </summary>
-    /// <param name="checker">The checker verification will use.</param>
-    public static VerificationOptions Verification(ICandidateChecker checker)
+    /// <param name="services">The pipeline's services.</param>
+    /// <exception cref="ArgumentException">The prompt set has no step checks (a <c>prompt-set.json</c> that names <c>step-scores</c> without <c>calc_prompt</c>).</exception>
+    public static ICandidateChecker? StepScoreCheckerFor(SolverServices services)
     {
-        ArgumentNullException.ThrowIfNull(checker);
-        return checker is StepScoreChecker ? new VerificationOptions { UncheckedScore = 0.1 } : new VerificationOptions();
-    }
-
-    /// <summary>
-    /// Settings measured best for <paramref name="checker"/>: with a <see cref="StepScoreChecker"/>, eight revisions
-    /// per round that continue from the checked steps (<see cref="RevisionSource.ContinueFromCheckedSteps"/>), the
-    /// best-scored new answer put up (<see cref="RefinementOptions.ChooseRevisionByCheck"/>) and accepted when the
-    /// checker scores it higher than the answer it replaces (<see cref="RevisionConfirmation.Improves"/>). Any other
-    /// checker: the defaults.
-    /// </summary>
-    /// <param name="checker">The checker refinement will use.</param>
-    public static RefinementOptions Refinement(ICandidateChecker checker)
-    {
-        ArgumentNullException.ThrowIfNull(checker);
-        return checker is StepScoreChecker
-            ? new RefinementOptions
-            {
-                Source = RevisionSource.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 8, ChooseRevisionByCheck = true,
-            }
-            : new RefinementOptions();
+        ArgumentNullException.ThrowIfNull(services);
+        var prompts = services.Prompts ?? throw new ArgumentException("Step scores need a prompt set.", nameof(services));
+        return services.ResolvedScorer is { } scorer ? new StepScoreChecker(scorer, services.Decoder, prompts) : null;
     }
 }

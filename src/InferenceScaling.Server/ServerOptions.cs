@@ -106,12 +106,16 @@ public sealed record ServerOptions
         init { ArgumentOutOfRangeException.ThrowIfLessThan(value, 1); field = value; }
     } = 256;
 
-    /// <summary>Tokens per trace of <c>/v1/solve</c> (and chat completions without <c>max_tokens</c>). Default 128.</summary>
-    public int DefaultMaxTokens
+    /// <summary>
+    /// Tokens per trace of <c>/v1/solve</c> (and chat completions without <c>max_tokens</c>). Null (default): the
+    /// prompt set's <c>max_new_tokens</c>, else the model folder's, else the context (128 for the shipped model), at
+    /// most <see cref="MaxTokensPerTrace"/>.
+    /// </summary>
+    public int? DefaultMaxTokens
     {
         get;
-        init { ArgumentOutOfRangeException.ThrowIfLessThan(value, 1); field = value; }
-    } = 128;
+        init { if (value is { } v) ArgumentOutOfRangeException.ThrowIfLessThan(v, 1, nameof(DefaultMaxTokens)); field = value; }
+    }
 
     /// <summary>
     /// Ceiling on one request's wall time. A budget's deadline is capped at it (a budget without one gets it), so the

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using InferenceScaling.Answers;
-using InferenceScaling.Arith;
 using InferenceScaling.Prompts;
 using InferenceScaling.Refinement;
 using InferenceScaling.Runtime;
@@ -41,11 +40,11 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>The server's meter (same name as the scheduler's, so one exporter subscription covers both).</summary>
     private readonly Meter _meter = new(ContinuousBatchScheduler.MeterName);
 
-    /// <summary>How checks are generated and scored (the model's verdict and step tokens); null without a prompt set.</summary>
-    private readonly CheckOptions? _check;
-
-    /// <summary>Checks candidates for verification and refinement (step scores where the prompt set has them); null without a prompt set.</summary>
-    private readonly ICandidateChecker? _checker;
+    /// <summary>
+    /// What every request's pipeline shares (model, scorer, tokenizer, prompt set, the one checker and its profile,
+    /// resolved once); null without a prompt set.
+    /// </summary>
+    private readonly SolverServices? _services;
 
     /// <summary>Tool sets already bound to the model, by their names joined with commas.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ToolSet> _tools = new(StringComparer.Ordinal);
@@ -61,8 +60,18 @@ internal sealed class ServerState : IAsyncDisposable
         Supervisor = supervisor;
         ModelId = options.ModelId ?? Path.GetFileName(model.Folder.TrimEnd(Path.DirectorySeparatorChar));
         Prompts = FindPrompts(model.ChatTemplate, options.PromptSet ?? model.PromptSet);
-        _check = Prompts is null ? null : ArithProfile.CheckOptionsFor(Prompts, model.Tokenizer.Encode);
-        _checker = Prompts is null ? null : ArithProfile.Checker(Prompts, Generator, options.Backend is null ? new OnnxContinuationScorer(model) : options.BackendScorer, _check);
+        if (Prompts is not null)
+        {
+            // Checks run on the shared generator (not a request's progress wrapper); resolved once, pinned for every request.
+            var services = new SolverServices
+            {
+                Generator = Generator, Model = model, Tokenizer = model.Tokenizer, Prompts = Prompts,
+                Scorer = options.Backend is null ? new OnnxContinuationScorer(model) : options.BackendScorer,
+            };
+            var (checker, checking, _) = services.ResolveChecking();
+            _services = services with { Checker = checker, Checking = checking };
+        }
+
         DefaultTools = options.Tools.Count == 0 ? null : ToolsFor(options.Tools);
         _latency = _meter.CreateHistogram<double>("inferencescaling.server.request.duration", "s", "Time to answer a request, by endpoint and status.");
         _rejected = _meter.CreateCounter<long>("inferencescaling.server.requests_rejected", "{request}", "Requests refused with 429 (too many in flight or queue full).");
@@ -149,25 +158,33 @@ internal sealed class ServerState : IAsyncDisposable
     public ISolver Solver(SamplingOptions sampling, ITraceGenerator? generator = null, IReadOnlyList<Templates.ChatTurn>? history = null)
     {
         generator ??= Generator;
-        var prompts = PromptsFor(history);
-        var extractor = new MathAnswerExtractor();
-        var sc = new SelfConsistencySolver(generator, extractor, MathAnswerEquivalence.Instance,
-            options: new SelfConsistencyOptions { PromptTemplate = q => FormatQuestion(q, history), Sampling = sampling });
-        if (prompts is null || _check is null || _checker is null) return sc;
-        // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
-        return sc.AsBuilder()
-            .UseRefinement(generator, prompts, extractor, MathAnswerEquivalence.Instance, ArithProfile.Refinement(_checker) with { Check = _check }, _checker)
-            .UseVerification(_checker, ArithProfile.Verification(_checker))
-            .Build();
+        var services = (_services ?? new SolverServices { Generator = generator, Model = Model }) with
+        {
+            Generator = generator, Prompts = PromptsFor(history), Sampling = sampling,
+        };
+        return services.AsSolver(b =>
+        {
+            if (services.Prompts is not null) b.UseVerification().UseRefinement();
+        });
     }
 
     /// <summary>The default sampling of the service.</summary>
-    public SamplingOptions DefaultSampling => new()
+    /// <remarks>
+    /// The model folder's temperature, top_p and top_k, and <see cref="ServerOptions.DefaultMaxTokens"/> tokens, else the
+    /// prompt set's or folder's new-token cap (<see cref="SolverServices.DefaultSampling"/>) up to
+    /// <see cref="ServerOptions.MaxTokensPerTrace"/>; the prompt set's stop strings.
+    /// </remarks>
+    public SamplingOptions DefaultSampling
     {
-        Temperature = Model.Defaults.Temperature ?? 0.8f,
-        MaxTokens = Options.DefaultMaxTokens,
-        StopStrings = StopStrings,
-    };
+        get
+        {
+            var defaults = (_services ?? new SolverServices { Generator = Generator, Model = Model }).DefaultSampling();
+            return defaults with { MaxTokens = DefaultMaxTokens(defaults.MaxTokens) };
+        }
+    }
+
+    /// <summary>Tokens per trace when a request names none: <see cref="ServerOptions.DefaultMaxTokens"/>, else the pipeline's default cap up to <see cref="ServerOptions.MaxTokensPerTrace"/>.</summary>
+    private int DefaultMaxTokens(int pipelineDefault) => Options.DefaultMaxTokens ?? Math.Min(pipelineDefault, Options.MaxTokensPerTrace);
 
     /// <summary>A fresh seed for a request that names none (returned in its response, so the call can be replayed).</summary>
     public static long FreshSeed() => Random.Shared.NextInt64(long.MinValue, long.MaxValue);
@@ -185,7 +202,7 @@ internal sealed class ServerState : IAsyncDisposable
         if (tokens >= context)
             throw ApiException.BadRequest($"The prompt is {tokens} tokens; the model's context is {context}, leaving no room for an answer.", promptParam, "context_length_exceeded");
         var room = context - tokens;
-        if (maxTokens is not { } asked) return Math.Min(Options.DefaultMaxTokens, room);
+        if (maxTokens is not { } asked) return Math.Min(DefaultSampling.MaxTokens, room);
         if (asked <= room || truncate) return Math.Min(asked, room);
         throw ApiException.BadRequest(
             $"The prompt is {tokens} tokens and '{maxTokensParam}' asks for {asked}; the model's context is {context}. Ask for at most {room}, or send \"truncate\": true.",

@@ -1,6 +1,9 @@
 using System.CommandLine;
+using InferenceScaling.Prompts;
 using InferenceScaling.Remote;
+using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
+using InferenceScaling.Solving;
 using InferenceScaling.Tokenization;
 
 namespace InferenceScaling.Cli.Commands;
@@ -70,6 +73,29 @@ internal sealed class BackendArguments
             MaxConcurrencyPerEndpoint = parse.GetValue(Concurrency) is var c and >= 1 ? c : throw new ArgumentException("--backend-concurrency must be ≥ 1."),
             CountTokens = count,
         });
+    }
+
+    /// <summary>
+    /// The pipeline's services for <c>solve</c>, <c>sweep</c> and <c>eval-verify</c>: traces from the endpoints
+    /// (<paramref name="backend"/>) or from <paramref name="model"/>, the model's prompt set and tokenizer, the scorer
+    /// (the model's; with a backend, its endpoints' when <paramref name="needsScorer"/> and they can score, see
+    /// <see cref="ScorerAsync"/>), and the <c>--tools</c> every stage decodes with.
+    /// </summary>
+    /// <exception cref="ArgumentException">A tool name the prompt set does not declare.</exception>
+    public static async Task<SolverServices> ServicesAsync(ParseResult parse, RemoteBackend? backend, DecoderModel model, ToolsArgument tools, bool needsScorer, CancellationToken cancellationToken)
+    {
+        var prompts = PromptSet.ForModel(model);
+        IContinuationScorer? scorer = backend is null ? new OnnxContinuationScorer(model)
+            : needsScorer ? await ScorerAsync(backend, cancellationToken).ConfigureAwait(false) : backend.Scorer;
+        return new SolverServices
+        {
+            Generator = backend is null ? new OnnxTraceGenerator(model) : backend.TraceGenerator,
+            Model = model,
+            Tokenizer = model.Tokenizer,
+            Prompts = prompts,
+            Scorer = scorer,
+            Tools = tools.Load(parse, prompts, model),
+        };
     }
 
     /// <summary>

@@ -50,15 +50,16 @@ internal static class EvalVerifyCommand
             var generator = new GreedyCache(new OnnxTraceGenerator(m));
             var extractor = new MathAnswerExtractor();
             var eq = MathAnswerEquivalence.Instance;
-            var check = ArithProfile.CheckOptionsFor(prompts, m.Tokenizer.Encode);
+            var services = new SolverServices { Generator = generator, Model = m, Tokenizer = m.Tokenizer, Prompts = prompts, Scorer = new OnnxContinuationScorer(m) };
+            var check = services.ResolveCheckOptions();
             var sc = new SelfConsistencySolver(generator, extractor, eq, options: new SelfConsistencyOptions
             {
                 PromptTemplate = prompts.Solve,
                 Sampling = new SamplingOptions { Temperature = parse.GetValue(temperature) ?? m.Defaults.Temperature ?? 0.8f, MaxTokens = 128, Seed = parse.GetValue(seed), StopStrings = prompts.StopStrings },
             });
             // Step scores (the model's belief in each written step, forward and undone), when the set supports them.
-            var steps = ArithProfile.Checker(prompts, generator, new OnnxContinuationScorer(m), check);
-            var verifyOptions = ArithProfile.Verification(steps);
+            var (steps, profile, _) = services.ResolveChecking();
+            var verifyOptions = profile.Verification;
             var weighted = new VerificationSolver(sc, steps, verifyOptions);
             var only = new VerificationSolver(sc, steps, verifyOptions with { Selection = VerificationSelection.VerifierOnly });
             var weighted4 = new VerificationSolver(sc, steps, verifyOptions with { ChecksPerCandidate = 4 });

@@ -1,15 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using InferenceScaling.Answers;
-using InferenceScaling.Arith;
-using InferenceScaling.Prompts;
 using InferenceScaling.Refinement;
-using InferenceScaling.Runtime;
 using InferenceScaling.Server;
-using InferenceScaling.Sampling;
 using InferenceScaling.Solving;
-using InferenceScaling.Tools;
 using InferenceScaling.Verification;
 using InferenceScaling.Voting;
 
@@ -38,7 +32,7 @@ internal static class SolveCommand
         var deadline = new Option<string?>("--deadline") { Description = "Wall-clock limit, e.g. 5s or 800ms; the best answer so far is returned, flagged." };
         var target = new Option<double?>("--target-confidence") { Description = "Stop sampling once the leader's posterior reaches this (0–1)." };
         var temperature = new Option<float?>("--temperature", "-t") { Description = "Sampling temperature. Default: the model's generation_config, else 0.8." };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per trace.", DefaultValueFactory = _ => 128 };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "Most tokens per trace. Default: the prompt set's max_new_tokens, else the model folder's, else what the context leaves (128 for the shipped model)." };
         var seed = new Option<ulong>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 0UL };
         var vote = new Option<string>("--vote") { Description = "majority | logprob | confidence (DeepConf filtered).", DefaultValueFactory = _ => "majority" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
@@ -79,33 +73,25 @@ internal static class SolveCommand
             };
 
             using var m = model.Load(parse);
-            var prompts = PromptSet.ForModel(m);
-            var options = new SelfConsistencyOptions
-            {
-                PromptTemplate = prompts.Solve,
-                Sampling = new SamplingOptions
-                {
-                    Temperature = parse.GetValue(temperature) ?? m.Defaults.Temperature ?? 0.8f,
-                    MaxTokens = parse.GetValue(maxTokens),
-                    Seed = parse.GetValue(seed),
-                    StopStrings = prompts.StopStrings,
-                },
-            };
             // With --backend the traces and scores come from the endpoints; the local model gives the prompts and tokenizer.
             using var backend = backendArgs.Create(parse);
-            // With tools, every stage (sampling, checks, revisions) decodes with them.
-            ITraceGenerator generator = (backend is null ? (ITraceGenerator)new OnnxTraceGenerator(m) : backend.TraceGenerator).UseTools(tools.Load(parse, prompts, m));
-            IContinuationScorer? scorer = backend is null ? new OnnxContinuationScorer(m)
-                : b.MaxVerifications > 0 || b.MaxRefinementRounds > 0 ? await BackendArguments.ScorerAsync(backend, ct).ConfigureAwait(false) : backend.Scorer;
-            var extractor = new MathAnswerExtractor();
-            var check = ArithProfile.CheckOptionsFor(prompts, m.Tokenizer.Encode);
-            var builder = new SelfConsistencySolver(generator, extractor, MathAnswerEquivalence.Instance, rule, options).AsBuilder();
-            // Step scores when the prompt set has step checks (the shipped model), else the model's written critique.
-            var checker = ArithProfile.Checker(prompts, generator, scorer, check);
-            // Refinement is added first so it is outermost: verification runs before it and its checks are reused.
-            if (b.MaxRefinementRounds > 0) builder.UseRefinement(generator, prompts, extractor, MathAnswerEquivalence.Instance, ArithProfile.Refinement(checker) with { Check = check }, checker);
-            if (b.MaxVerifications > 0) builder.UseVerification(checker, ArithProfile.Verification(checker) with { Selection = select });
-            var solver = builder.Build();
+            var services = await BackendArguments.ServicesAsync(parse, backend, m, tools, needsScorer: b.MaxVerifications > 0 || b.MaxRefinementRounds > 0, ct).ConfigureAwait(false);
+            var defaults = services.DefaultSampling();
+            services = services with
+            {
+                Sampling = defaults with
+                {
+                    Temperature = parse.GetValue(temperature) ?? defaults.Temperature,
+                    MaxTokens = parse.GetValue(maxTokens) ?? defaults.MaxTokens,
+                    Seed = parse.GetValue(seed),
+                },
+            };
+            var solver = services.AsSolver(builder =>
+            {
+                builder.UseVotingRule(rule);
+                if (b.MaxVerifications > 0) builder.UseVerification(o => o with { Selection = select });
+                if (b.MaxRefinementRounds > 0) builder.UseRefinement();
+            });
             var s = await solver.SolveAsync(parse.GetValue(question)!, b, ct).ConfigureAwait(false);
             // The service's Solution JSON (/v1/solve, chat completions' self_consistency), so the two never drift.
             if (parse.GetValue(json)) Console.WriteLine((SolutionBody.From(s, b, parse.GetValue(traces), (long)parse.GetValue(seed)) with { Model = m.Folder }).ToIndentedJson());

@@ -30,7 +30,7 @@ internal static class SweepCommand
         var output = new Option<string>("--out") { Description = "Output folder, e.g. results/<name>.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the sweep in --out: finished problems are skipped." };
         var temperature = new Option<float?>("--temperature", "-t") { Description = "Sampling temperature. Default: the model's generation_config, else 0.8." };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens per trace.", DefaultValueFactory = _ => 128 };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "Most tokens per trace. Default: the prompt set's max_new_tokens, else the model folder's, else what the context leaves (128 for the shipped model)." };
         var target = new Option<double>("--target-confidence") { Description = "The adaptive strategy's stopping confidence.", DefaultValueFactory = _ => 0.95 };
         var wave = new Option<int>("--wave") { Description = "The adaptive strategy's wave size.", DefaultValueFactory = _ => 4 };
         var concurrency = new Option<int>("--concurrency") { Description = "Problems run at the same time (results do not depend on it).", DefaultValueFactory = _ => 1 };
@@ -70,11 +70,15 @@ internal static class SweepCommand
             using var m = model.Load(parse);
             // With --backend the traces and scores come from the endpoints; the local model gives the prompts and tokenizer.
             using var backend = backendArgs.Create(parse);
-            var prompts = PromptSet.ForModel(m);
-            var toolSet = tools.Load(parse, prompts, m);
+            var needsScorer = strategyNames.Any(n => n.Contains("verify", StringComparison.Ordinal) || n.Contains("refine", StringComparison.Ordinal));
+            var services = await BackendArguments.ServicesAsync(parse, backend, m, tools, needsScorer, ct).ConfigureAwait(false);
+            var prompts = services.Prompts!;
+            var toolSet = services.Tools;
+            var defaults = services.DefaultSampling();
+            var sampling = defaults with { Temperature = parse.GetValue(temperature) ?? defaults.Temperature, MaxTokens = parse.GetValue(maxTokens) ?? defaults.MaxTokens };
             var modelFile = Path.Combine(m.Folder, "model.onnx");
             var hash = File.Exists(modelFile) ? SweepRunManifest.Sha256(modelFile) : "unknown";
-            var t = parse.GetValue(temperature) ?? m.Defaults.Temperature ?? 0.8f;
+            var t = sampling.Temperature;
             var settings = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["seed"] = s.ToString(CultureInfo.InvariantCulture),
@@ -84,7 +88,7 @@ internal static class SweepCommand
                 ["strategies"] = string.Join(',', strategyNames),
                 ["budgets"] = string.Join(',', budgetList),
                 ["temperature"] = t.ToString("R", CultureInfo.InvariantCulture),
-                ["max_tokens"] = parse.GetValue(maxTokens).ToString(CultureInfo.InvariantCulture),
+                ["max_tokens"] = sampling.MaxTokens.ToString(CultureInfo.InvariantCulture),
                 ["target_confidence"] = parse.GetValue(target).ToString("R", CultureInfo.InvariantCulture),
                 ["wave"] = parse.GetValue(wave).ToString(CultureInfo.InvariantCulture),
                 ["prompt_set"] = prompts.Name,
@@ -108,16 +112,14 @@ internal static class SweepCommand
                 Catalog = catalog,
                 Seed = (ulong)(uint)s,
                 PromptTemplate = prompts.Solve,
-                Sampling = new SamplingOptions { Temperature = t, MaxTokens = parse.GetValue(maxTokens), StopStrings = prompts.StopStrings },
+                Sampling = sampling,
                 TargetConfidence = parse.GetValue(target),
                 AdaptiveWaveSize = parse.GetValue(wave),
                 Extractor = new MathAnswerExtractor(),
                 Equivalence = MathAnswerEquivalence.Instance,
                 Prompts = prompts,
-                Check = ArithProfile.CheckOptionsFor(prompts, m.Tokenizer.Encode),
-                Scorer = backend is null ? new OnnxContinuationScorer(m)
-                    : strategyNames.Any(n => n.Contains("verify", StringComparison.Ordinal) || n.Contains("refine", StringComparison.Ordinal))
-                        ? await BackendArguments.ScorerAsync(backend, ct).ConfigureAwait(false) : backend.Scorer,
+                Check = services.ResolveCheckOptions(),
+                Scorer = services.Scorer,
                 OutputDirectory = folder,
                 Resume = isResume,
                 MaxConcurrency = parse.GetValue(concurrency),
@@ -127,8 +129,7 @@ internal static class SweepCommand
             SweepSummary summary;
             try
             {
-                ITraceGenerator generator = (backend is null ? (ITraceGenerator)new OnnxTraceGenerator(m) : backend.TraceGenerator).UseTools(toolSet);
-                summary = await new SweepRunner(generator, options).RunAsync(set.Problems, ct).ConfigureAwait(false);
+                summary = await new SweepRunner(services.Decoder, options).RunAsync(set.Problems, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

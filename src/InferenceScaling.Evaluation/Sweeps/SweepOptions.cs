@@ -174,19 +174,15 @@ public sealed record SweepOptions
     public Prompts.PromptSet? Prompts { get; init; }
 
     /// <summary>
-    /// How the checks of the verify and refine strategies are generated and scored (for a real model,
-    /// <see cref="Arith.ArithProfile.CheckOptionsFor"/> with its tokenizer). Default <see cref="Verification.CheckOptions"/>'s defaults.
+    /// How the written checks of the verify and refine strategies are generated and scored. Null (the default): from
+    /// the prompt set and the generator's tokenizer (<see cref="Solving.SolverServices.ResolveCheckOptions"/>), else
+    /// <see cref="Verification.CheckOptions"/>'s defaults.
     /// </summary>
-    public Verification.CheckOptions Check
-    {
-        get;
-        init => field = value ?? throw new ArgumentNullException(nameof(Check));
-    } = new();
+    public Verification.CheckOptions? Check { get; init; }
 
     /// <summary>
-    /// Scores continuations for step checks (<see cref="Arith.StepScoreChecker"/>), used by the verify and refine
-    /// strategies when the prompt set has step checks (<see cref="Arith.ArithProfile.Checker"/>). Null (the
-    /// default): written critiques with <see cref="Check"/>.
+    /// Scores continuations for the prompt set's checker when it needs one (arith's step scores). Null (the default):
+    /// the generator's (<see cref="Sampling.ITraceGenerator.GetService"/>); without one, written critiques.
     /// </summary>
     public Sampling.IContinuationScorer? Scorer { get; init; }
 

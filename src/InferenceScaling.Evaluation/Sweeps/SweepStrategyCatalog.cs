@@ -25,8 +25,9 @@ public sealed class SweepStrategyCatalog
     /// <item><c>adaptive</c>: <see cref="Solving.SelfConsistencySolver"/> run live under <see cref="SweepStrategyContext.AdaptiveBudget"/>(k).</item>
     /// <item><c>sc+verify</c>, <c>sc+refine</c>, <c>sc+verify+refine</c>: self-consistency with the verification and/or
     /// refinement stages, run live under <see cref="SweepStrategyContext.StagedBudget"/>(k); they need
-    /// <see cref="SweepOptions.Prompts"/>. With cheap checks (<see cref="SweepStrategyContext.ChecksAreCheap"/>),
-    /// <c>sc+verify</c> may check every distinct candidate.</item>
+    /// <see cref="SweepOptions.Prompts"/>. <c>sc+verify</c> budgets the checking profile's
+    /// checks per sample (<see cref="Prompts.CheckingProfile.ChecksFor"/>: every distinct candidate with arith's step
+    /// scores), <c>sc+verify+refine</c> one per four samples.</item>
     /// </list>
     /// </summary>
     public static SweepStrategyCatalog CreateDefault()
@@ -49,7 +50,8 @@ public sealed class SweepStrategyCatalog
         ctx.Options.Prompts is null
             ? throw new NotSupportedException($"Strategy '{name}' needs SweepOptions.Prompts (the critique and revise templates).")
             : new SolverSweepStrategy(name, ctx, seed => ctx.CreateStagedSolver(seed, verify, refine),
-                k => SweepStrategyContext.StagedBudget(k, verify, refine, checkEveryCandidate: verify && !refine && ctx.ChecksAreCheap));
+                // sc+verify+refine keeps a check per four samples, as its published figures were measured.
+                k => SweepStrategyContext.StagedBudget(k, verify, refine, refine ? null : ctx.Checking));
 
     /// <summary>Adds <paramref name="name"/>, or replaces an existing (or reserved) entry of that name.</summary>
     /// <param name="name">The strategy's name.</param>

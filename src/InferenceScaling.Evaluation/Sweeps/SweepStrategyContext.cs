@@ -1,4 +1,4 @@
-using InferenceScaling.Arith;
+using InferenceScaling.Prompts;
 using InferenceScaling.Refinement;
 using InferenceScaling.Sampling;
 using InferenceScaling.Solving;
@@ -24,6 +24,23 @@ public sealed class SweepStrategyContext
         Options = options;
         var equivalence = options.Equivalence;
         Checker = options.AnswerChecker ?? ((gold, predicted) => predicted is not null && equivalence.AreEquivalent(gold, predicted));
+        Services = new SolverServices
+        {
+            Generator = generator,
+            Prompts = options.Prompts,
+            Scorer = options.Scorer,
+            Check = options.Check,
+            Extractor = options.Extractor,
+            Equivalence = options.Equivalence,
+            TimeProvider = options.TimeProvider,
+            Sampling = options.Sampling,
+        };
+        if (options.Prompts is not null)
+        {
+            // One checker and profile for the run, resolved once (as a built pipeline does per request).
+            var (checker, checking, _) = Services.ResolveChecking();
+            Services = Services with { Checker = checker, Checking = checking };
+        }
     }
 
     /// <summary>The run's trace generator.</summary>
@@ -31,6 +48,12 @@ public sealed class SweepStrategyContext
 
     /// <summary>The run's settings.</summary>
     public SweepOptions Options { get; }
+
+    /// <summary>
+    /// What the run's solvers share: the generator, the run's prompt set, scorer, extractor, equivalence, clock and
+    /// sampling; with a prompt set, the one checker and checking profile (<see cref="SolverServices.ResolveChecking"/>).
+    /// </summary>
+    public SolverServices Services { get; }
 
     /// <summary>The answer checker in effect: <see cref="SweepOptions.AnswerChecker"/>, or the default equivalence check.</summary>
     public Func<string, string?, bool> Checker { get; }
@@ -40,24 +63,28 @@ public sealed class SweepStrategyContext
     public ulong ProblemSeed(string problemId) => SweepRunner.ProblemSeed(Options.Seed, problemId);
 
     /// <summary>
-    /// A self-consistency solver for one problem, with the run's prompt, sampling settings, extractor and equivalence,
-    /// the problem's <paramref name="seed"/>, and the run's clock. Sharing the seed with the pool means trace i of the
-    /// solver is trace i of the pool, so solver-based and pool-based strategies are compared on the same draws.
+    /// A builder for one problem's pipeline over <see cref="Services"/>: self-consistency with the run's prompt,
+    /// sampling settings, extractor and equivalence, the problem's <paramref name="seed"/>, and the run's clock. Sharing
+    /// the seed with the pool means trace i of the solver is trace i of the pool, so solver-based and pool-based
+    /// strategies are compared on the same draws. Add stages to it (<c>UseVerification()</c>, <c>UseRefinement()</c>).
     /// </summary>
     /// <param name="seed">The problem's seed.</param>
     /// <param name="temperature">Overrides the sampling temperature (0 for greedy); null keeps the run's.</param>
-    public SelfConsistencySolver CreateSelfConsistencySolver(ulong seed, float? temperature = null)
-    {
-        var sampling = Options.Sampling with { Seed = seed };
-        if (temperature is { } t) sampling = sampling with { Temperature = t };
-        var options = new SelfConsistencyOptions { PromptTemplate = Options.PromptTemplate, Sampling = sampling };
-        return new SelfConsistencySolver(Generator, Options.Extractor, Options.Equivalence, options: options, timeProvider: Options.TimeProvider);
-    }
+    public SolverBuilder CreateBuilder(ulong seed, float? temperature = null) =>
+        new SolverBuilder(Services).ConfigureSelfConsistency(o => o with
+        {
+            PromptTemplate = Options.PromptTemplate,
+            Sampling = o.Sampling with { Seed = seed, Temperature = temperature ?? o.Sampling.Temperature },
+        });
+
+    /// <summary>A self-consistency solver for one problem (<see cref="CreateBuilder"/> with no stages).</summary>
+    /// <param name="seed">The problem's seed.</param>
+    /// <param name="temperature">Overrides the sampling temperature (0 for greedy); null keeps the run's.</param>
+    public ISolver CreateSelfConsistencySolver(ulong seed, float? temperature = null) => CreateBuilder(seed, temperature).Build();
 
     /// <summary>
-    /// The pipelines behind <c>sc+verify</c>, <c>sc+refine</c> and <c>sc+verify+refine</c>: a self-consistency solver
-    /// for the problem's <paramref name="seed"/>, wrapped in refinement (outer) and/or verification (inner, so it runs
-    /// first and refinement reuses its checks). Revisions sample with the problem's seed.
+    /// The pipelines behind <c>sc+verify</c>, <c>sc+refine</c> and <c>sc+verify+refine</c>: <see cref="CreateBuilder"/>
+    /// with <c>UseVerification()</c> and/or <c>UseRefinement()</c> (revisions sample with the problem's seed).
     /// </summary>
     /// <param name="seed">The problem's seed.</param>
     /// <param name="verify">Add <c>UseVerification</c>.</param>
@@ -65,40 +92,40 @@ public sealed class SweepStrategyContext
     /// <exception cref="InvalidOperationException"><see cref="SweepOptions.Prompts"/> is not set.</exception>
     public ISolver CreateStagedSolver(ulong seed, bool verify, bool refine)
     {
-        var prompts = Options.Prompts ?? throw new InvalidOperationException("Verification and refinement strategies need SweepOptions.Prompts (the critique and revise templates).");
-        var builder = CreateSelfConsistencySolver(seed).AsBuilder();
-        var checker = ArithProfile.Checker(prompts, Generator, Options.Scorer, Options.Check);
-        if (refine)
-        {
-            var refinement = ArithProfile.Refinement(checker) with { Check = Options.Check };
-            builder.UseRefinement(Generator, prompts, Options.Extractor, Options.Equivalence, refinement with { ReviseSampling = refinement.ReviseSampling with { Seed = seed } }, checker);
-        }
-
-        if (verify) builder.UseVerification(checker, ArithProfile.Verification(checker));
+        if (Options.Prompts is null) throw new InvalidOperationException("Verification and refinement strategies need SweepOptions.Prompts (the critique and revise templates).");
+        var builder = CreateBuilder(seed);
+        if (verify) builder.UseVerification();
+        if (refine) builder.UseRefinement(r => r with { ReviseSampling = r.ReviseSampling with { Seed = seed } });
         return builder.Build();
     }
 
     /// <summary>
-    /// Whether the run's checks are cheap step checks (a <see cref="SweepOptions.Scorer"/> and a prompt set with step
-    /// checks, <see cref="Prompts.PromptSet.HasStepChecks"/>): a check then costs a few scored tokens instead of a
-    /// written critique, so verification can afford to check every distinct candidate.
+    /// The checking profile in effect (<see cref="SolverServices.ResolveChecking"/>): the prompt set's when its checker
+    /// runs here, else written critiques' defaults; <see cref="CheckingProfile.Default"/> without a prompt set.
     /// </summary>
-    public bool ChecksAreCheap => Options.Scorer is not null && Options.Prompts is { HasStepChecks: true };
+    public CheckingProfile Checking => Services.Checking ?? CheckingProfile.Default;
+
+    /// <summary>
+    /// Whether the run's checks are cheap enough to check every distinct candidate: the checking profile in effect says
+    /// so (<see cref="CheckingProfile.ChecksEveryCandidate"/>; arith's step scores, when a scorer is there).
+    /// </summary>
+    public bool ChecksAreCheap => Checking.ChecksEveryCandidate;
 
     /// <summary>
     /// The budget of the staged strategies at <paramref name="samples"/>: k samples without early stopping (as
-    /// <c>sc</c>), one refinement round when <paramref name="refine"/>, and when <paramref name="verify"/> either k
-    /// checks (<paramref name="checkEveryCandidate"/>: at most k distinct candidates, so every one is checked) or
-    /// max(1, k / 4) (the <see cref="Budget.FromKnob"/> ratio, made for written critiques; at least one so the stage runs).
+    /// <c>sc</c>), one refinement round when <paramref name="refine"/>, and when <paramref name="verify"/>
+    /// <see cref="CheckingProfile.ChecksFor"/>(k) checks of <paramref name="checking"/> (default
+    /// <see cref="CheckingProfile.Default"/>: max(1, k / 4), the <see cref="Budget.FromKnob"/> ratio made for written
+    /// critiques; a profile with one check per sample checks every distinct candidate).
     /// </summary>
     /// <param name="samples">The sample budget k.</param>
     /// <param name="verify">Whether verification may spend.</param>
     /// <param name="refine">Whether refinement may spend.</param>
-    /// <param name="checkEveryCandidate">Allow a check per sample instead of k / 4. Default false.</param>
-    public static Budget StagedBudget(int samples, bool verify, bool refine, bool checkEveryCandidate = false) => new Budget
+    /// <param name="checking">How many checks a sample is worth; null for <see cref="CheckingProfile.Default"/>.</param>
+    public static Budget StagedBudget(int samples, bool verify, bool refine, CheckingProfile? checking = null) => new Budget
     {
         MaxSamples = samples,
-        MaxVerifications = verify ? (checkEveryCandidate ? samples : Math.Max(1, samples / 4)) : 0,
+        MaxVerifications = verify ? (checking ?? CheckingProfile.Default).ChecksFor(samples) : 0,
         MaxRefinementRounds = refine ? 1 : 0,
     }.Validate();
 

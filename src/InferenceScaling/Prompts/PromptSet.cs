@@ -99,6 +99,9 @@ public sealed class PromptSet
             ChatTemplate = template,
             History = history,
             Tools = Tools,
+            MaxNewTokens = MaxNewTokens,
+            StepWordContext = StepWordContext,
+            Checking = Checking,
         };
 
     /// <summary>
@@ -172,6 +175,23 @@ public sealed class PromptSet
     /// Each says how a call looks in this format and how the answer is written back (<see cref="ToolTrigger"/>).
     /// </summary>
     public IReadOnlyDictionary<string, ToolTrigger> Tools { get; private init; } = new Dictionary<string, ToolTrigger>();
+
+    /// <summary>
+    /// The most tokens a solution in this format needs (<c>max_new_tokens</c> in <c>prompt-set.json</c>), or null to
+    /// leave the cap to the model folder (its <c>generation_config.json</c>, else the context). The solver builder's
+    /// default new-token cap is this, cut to what the model's context leaves.
+    /// </summary>
+    public int? MaxNewTokens { get; private init; }
+
+    /// <summary>
+    /// The text a step judgement word (<see cref="StepJudgements"/>) follows in a check (<c>step_word_context</c>,
+    /// e.g. arith's <c>=1</c>: a step's result), so the word's first token is tokenized as the model sees it there.
+    /// Empty when not given.
+    /// </summary>
+    public string StepWordContext { get; private init; } = "";
+
+    /// <summary>What the set says about checking (<c>checking</c> in <c>prompt-set.json</c>); <see cref="CheckingProfile.Default"/> without one.</summary>
+    public CheckingProfile Checking { get; private init; } = CheckingProfile.Default;
 
     /// <summary>True when the set can check a solution step by step: a calc prompt and a step pattern with named groups.</summary>
     public bool HasStepChecks => CalcTemplate is not null && CalcResultTemplate is not null && StepPattern is not null;
@@ -274,6 +294,14 @@ public sealed class PromptSet
             foreach (var t in toolsElement.EnumerateObject()) tools[t.Name] = ToolTrigger.FromJson(t.Name, t.Value, path);
         }
 
+        int? maxNewTokens = null;
+        if (root.TryGetProperty("max_new_tokens", out var cap))
+            maxNewTokens = cap.ValueKind == JsonValueKind.Number && cap.TryGetInt32(out var c) && c >= 1 ? c : throw new InvalidDataException($"{path}: max_new_tokens must be a whole number ≥ 1.");
+        var stepContext = root.TryGetProperty("step_word_context", out var sc)
+            ? sc.ValueKind == JsonValueKind.String ? sc.GetString()! : throw new InvalidDataException($"{path}: step_word_context must be a string.")
+            : "";
+        var checking = root.TryGetProperty("checking", out var ch) ? CheckingProfile.Parse(ch, path) : CheckingProfile.Default;
+
         return new PromptSet(name, Template("solve"), Template("critique"), Template("revise"), Field("verdict_correct"), wrong, stop, Path.GetFullPath(folder))
         {
             StepJudgements = hasOk ? (Field("step_ok"), Field("step_wrong")) : null,
@@ -281,6 +309,9 @@ public sealed class PromptSet
             CalcTemplate = hasCalc ? Field("calc_prompt") : null,
             CalcResultTemplate = hasCalc ? Field("calc_result") : null,
             Tools = tools,
+            MaxNewTokens = maxNewTokens,
+            StepWordContext = stepContext,
+            Checking = checking,
         };
     }
 

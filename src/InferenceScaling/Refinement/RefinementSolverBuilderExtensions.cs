@@ -10,9 +10,30 @@ namespace InferenceScaling.Refinement;
 public static class RefinementSolverBuilderExtensions
 {
     /// <summary>
-    /// Adds gated self-refinement (see <see cref="RefinementSolver"/>). The budget's
-    /// <see cref="Budget.MaxRefinementRounds"/> decides how many rounds may run; 0 passes the solution through. Add it
-    /// before <c>UseVerification</c> so that verification runs first and refinement reuses its checks.
+    /// Adds gated self-refinement (see <see cref="RefinementSolver"/>) with the services' generator, prompt set,
+    /// extractor, equivalence and one checker. The budget's <see cref="Budget.MaxRefinementRounds"/> decides how many
+    /// rounds may run; 0 passes the solution through. It wraps verification (when added) wherever it is added, so it
+    /// refines the verified answer; adding it again replaces its settings.
+    /// </summary>
+    /// <param name="builder">The builder (with services that include a prompt set).</param>
+    /// <param name="configure">Adjusts the settings, starting from the checking profile's
+    /// (<see cref="CheckingProfile.Refinement"/>); null keeps them.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="InvalidOperationException">At <see cref="SolverBuilder.Build"/>: the builder has no services or no prompt set.</exception>
+    public static SolverBuilder UseRefinement(this SolverBuilder builder, Func<RefinementOptions, RefinementOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.UseStage(PipelinePlace.Refinement, (inner, services) =>
+        {
+            var (checker, profile, _) = services.ResolveChecking();
+            var options = configure is null ? profile.Refinement : configure(profile.Refinement) ?? throw new InvalidOperationException("UseRefinement's configure returned null.");
+            return new RefinementSolver(inner, services.Decoder, services.Prompts!, services.Extractor, services.Equivalence, options, checker);
+        });
+    }
+
+    /// <summary>
+    /// Adds gated self-refinement at this point of the pipeline (a positional stage, as
+    /// <see cref="SolverBuilder.Use(Func{ISolver, ISolver})"/>).
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="generator">Generates critiques and revisions.</param>

@@ -1,25 +1,62 @@
+using InferenceScaling.Voting;
+
 namespace InferenceScaling.Solving;
 
 /// <summary>
-/// Composes a solver pipeline: <c>new SolverBuilder(selfConsistency).Use(inner =&gt; new MyStage(inner)).Build()</c>.
-/// Stages added first are outermost (they see the call first and the result last), as in
-/// Microsoft.Extensions.AI's <c>ChatClientBuilder</c>. Stage packages add <c>UseXxx</c> extension methods on this type.
+/// Composes a solver pipeline over shared <see cref="SolverServices"/>, as Microsoft.Extensions.AI's
+/// <c>ChatClientBuilder</c> does over an <see cref="IServiceProvider"/>:
+/// <c>new SolverBuilder(services).UseVerification().UseRefinement().Build()</c>, or from a loaded model
+/// <c>model.AsSolver(b =&gt; b.UseVerification().UseRefinement())</c>.
 /// </summary>
+/// <remarks>
+/// <para><b>Inner solver.</b> Built from the services (a <see cref="SelfConsistencySolver"/> with their generator,
+/// extractor, equivalence, clock, the prompt set's solve prompt and <see cref="SolverServices.ResolveSampling"/>), or the
+/// one given to <see cref="SolverBuilder(ISolver, SolverServices?)"/>.</para>
+/// <para><b>Order.</b> The engine's own stages (<c>UseVerification</c>, <c>UseRefinement</c>) take their place in the
+/// pipeline whatever order they are added in: verification wraps the vote, refinement wraps verification. Adding one
+/// again replaces its settings. Stages added with <see cref="Use(Func{ISolver, ISolver})"/> wrap those, the first added
+/// outermost (they see the call first and the result last).</para>
+/// <para><b>One checker.</b> <see cref="Build"/> resolves the checker and its profile once
+/// (<see cref="SolverServices.ResolveChecking"/>), and every stage gets the same one.</para>
+/// Not thread-safe while being configured; the built pipeline is as thread-safe as its stages.
+/// </remarks>
 public sealed class SolverBuilder
 {
-    /// <summary>The innermost solver.</summary>
-    private readonly ISolver _inner;
+    /// <summary>The innermost solver when given; null to build self-consistency from <see cref="Services"/>.</summary>
+    private readonly ISolver? _inner;
 
-    /// <summary>Stage factories in the order added.</summary>
-    private readonly List<Func<ISolver, ISolver>> _stages = [];
+    /// <summary>Stages added with <c>Use</c>, in the order added (first = outermost).</summary>
+    private readonly List<Func<ISolver, SolverServices?, ISolver>> _stages = [];
+
+    /// <summary>The engine's own stages by their place (innermost first), each at most once.</summary>
+    private readonly SortedDictionary<PipelinePlace, Func<ISolver, SolverServices, ISolver>> _engineStages = [];
+
+    /// <summary>The vote's rule; null for majority.</summary>
+    private IVotingRule? _rule;
+
+    /// <summary>Adjusts the self-consistency options built from the services; null for none.</summary>
+    private Func<SelfConsistencyOptions, SelfConsistencyOptions>? _configureSelfConsistency;
+
+    /// <summary>Starts a pipeline whose inner solver is self-consistency over <paramref name="services"/>.</summary>
+    /// <param name="services">What the stages share.</param>
+    public SolverBuilder(SolverServices services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        Services = services;
+    }
 
     /// <summary>Starts a pipeline around <paramref name="innerSolver"/>.</summary>
     /// <param name="innerSolver">The innermost solver (usually a <see cref="SelfConsistencySolver"/>).</param>
-    public SolverBuilder(ISolver innerSolver)
+    /// <param name="services">What the stages share; null when only stages that need none are added.</param>
+    public SolverBuilder(ISolver innerSolver, SolverServices? services = null)
     {
         ArgumentNullException.ThrowIfNull(innerSolver);
         _inner = innerSolver;
+        Services = services;
     }
+
+    /// <summary>What the stages share; null when the builder was given an inner solver and no services.</summary>
+    public SolverServices? Services { get; }
 
     /// <summary>Adds a stage.</summary>
     /// <param name="stageFactory">Wraps the solver built so far.</param>
@@ -27,18 +64,79 @@ public sealed class SolverBuilder
     public SolverBuilder Use(Func<ISolver, ISolver> stageFactory)
     {
         ArgumentNullException.ThrowIfNull(stageFactory);
-        _stages.Add(stageFactory);
+        _stages.Add((inner, _) => stageFactory(inner));
+        return this;
+    }
+
+    /// <summary>Adds a stage that takes what it needs from the services.</summary>
+    /// <param name="stageFactory">Wraps the solver built so far, given the services (with the checker resolved).</param>
+    /// <returns>This builder.</returns>
+    public SolverBuilder Use(Func<ISolver, SolverServices, ISolver> stageFactory)
+    {
+        ArgumentNullException.ThrowIfNull(stageFactory);
+        _stages.Add((inner, services) => stageFactory(inner, services ?? throw NoServices("A stage")));
+        return this;
+    }
+
+    /// <summary>Votes with <paramref name="rule"/> instead of majority (only when the builder builds the inner solver).</summary>
+    /// <param name="rule">The voting rule.</param>
+    /// <returns>This builder.</returns>
+    public SolverBuilder UseVotingRule(IVotingRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        _rule = rule;
+        return this;
+    }
+
+    /// <summary>
+    /// Adjusts the inner self-consistency solver's options (sampling, prompt, early stop) after the services' defaults
+    /// are applied, e.g. <c>o =&gt; o with { Sampling = o.Sampling with { Seed = 7 } }</c>. Calling it again replaces
+    /// the earlier adjustment.
+    /// </summary>
+    /// <param name="configure">Returns the options to use.</param>
+    /// <returns>This builder.</returns>
+    public SolverBuilder ConfigureSelfConsistency(Func<SelfConsistencyOptions, SelfConsistencyOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        _configureSelfConsistency = configure;
+        return this;
+    }
+
+    /// <summary>Puts one of the engine's own stages in its place (replacing an earlier one there).</summary>
+    internal SolverBuilder UseStage(PipelinePlace stage, Func<ISolver, SolverServices, ISolver> factory)
+    {
+        _engineStages[stage] = factory;
         return this;
     }
 
     /// <summary>Builds the pipeline.</summary>
     /// <returns>The outermost solver.</returns>
-    /// <exception cref="InvalidOperationException">A stage factory returned null.</exception>
+    /// <exception cref="InvalidOperationException">A stage needs services the builder lacks (no services, no prompt set), the prompt set names an unknown checker, or a stage factory returned null.</exception>
     public ISolver Build()
     {
-        var solver = _inner;
+        var services = Services;
+        if (services is not null && _engineStages.Count > 0 && services.Prompts is not null)
+        {
+            // One checker for every stage: resolved here once, then pinned in the services the stages see.
+            var (checker, profile, _) = services.ResolveChecking();
+            services = services with { Checker = checker, Checking = profile };
+        }
+
+        var solver = _inner ?? SelfConsistency(services!);
+        foreach (var (stage, factory) in _engineStages)
+            solver = factory(solver, services ?? throw NoServices($"Use{stage}")) ?? throw new InvalidOperationException($"The {stage} stage factory returned null.");
         for (var i = _stages.Count - 1; i >= 0; i--)
-            solver = _stages[i](solver) ?? throw new InvalidOperationException($"Solver stage factory #{i + 1} returned null.");
+            solver = _stages[i](solver, services) ?? throw new InvalidOperationException($"Solver stage factory #{i + 1} returned null.");
         return solver;
     }
+
+    private SelfConsistencySolver SelfConsistency(SolverServices services)
+    {
+        var options = new SelfConsistencyOptions { PromptTemplate = services.PromptTemplate, Sampling = services.ResolveSampling() };
+        if (_configureSelfConsistency is { } configure) options = configure(options) ?? throw new InvalidOperationException("ConfigureSelfConsistency returned null.");
+        return new SelfConsistencySolver(services.Decoder, services.Extractor, services.Equivalence, _rule, options, services.TimeProvider);
+    }
+
+    private static InvalidOperationException NoServices(string what) =>
+        new($"{what} needs SolverServices: start the builder with them (new SolverBuilder(services), solver.AsBuilder(services), or model.AsSolver()).");
 }

@@ -8,9 +8,30 @@ namespace InferenceScaling.Verification;
 public static class VerificationSolverBuilderExtensions
 {
     /// <summary>
-    /// Adds verify-and-select: checks the inner solution's candidate answers with the model's critique skill and
-    /// re-ranks them (see <see cref="VerificationSolver"/>). The budget's <see cref="Budget.MaxVerifications"/> decides
-    /// how many checks run; 0 passes the solution through.
+    /// Adds verify-and-select: checks the vote's distinct candidate answers with the services' one checker (the prompt
+    /// set's <see cref="CheckingProfile.Checker"/>, see <see cref="SolverServices.ResolveChecking"/>) and re-ranks them
+    /// (see <see cref="VerificationSolver"/>). The budget's <see cref="Budget.MaxVerifications"/> decides how many checks
+    /// run; 0 passes the solution through. It wraps the vote wherever it is added; adding it again replaces its settings.
+    /// </summary>
+    /// <param name="builder">The builder (with services that include a prompt set).</param>
+    /// <param name="configure">Adjusts the settings, starting from the checking profile's
+    /// (<see cref="CheckingProfile.Verification"/>); null keeps them.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="InvalidOperationException">At <see cref="SolverBuilder.Build"/>: the builder has no services or no prompt set.</exception>
+    public static SolverBuilder UseVerification(this SolverBuilder builder, Func<VerificationOptions, VerificationOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.UseStage(PipelinePlace.Verification, (inner, services) =>
+        {
+            var (checker, profile, _) = services.ResolveChecking();
+            var options = configure is null ? profile.Verification : configure(profile.Verification) ?? throw new InvalidOperationException("UseVerification's configure returned null.");
+            return new VerificationSolver(inner, checker, options);
+        });
+    }
+
+    /// <summary>
+    /// Adds verify-and-select with written critiques from <paramref name="generator"/> at this point of the pipeline
+    /// (a positional stage, as <see cref="SolverBuilder.Use(Func{ISolver, ISolver})"/>).
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="generator">Generates the checks.</param>
@@ -25,7 +46,7 @@ public static class VerificationSolverBuilderExtensions
         return builder.Use(inner => new VerificationSolver(inner, generator, prompts, options));
     }
 
-    /// <summary>Adds verify-and-select with a checker of your choice (e.g. <c>StepScoreChecker</c>).</summary>
+    /// <summary>Adds verify-and-select with a checker of your choice at this point of the pipeline (a positional stage).</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="checker">Checks the candidates.</param>
     /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults.</param>

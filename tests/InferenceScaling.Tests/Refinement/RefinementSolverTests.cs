@@ -310,8 +310,8 @@ public sealed class RefinementSolverTests
     public void OptionsFor_StepChecker_ContinueFromCheckedStepsAndAcceptWhatScoresHigher()
     {
         var model = new ScriptedModel();
-        var steps = ArithProfile.Refinement(new StepScoreChecker(new ScriptedScorer(), model, ScriptedPipeline.Arith));
-        var critique = ArithProfile.Refinement(new SolutionChecker(model, ScriptedPipeline.Arith));
+        var steps = new SolverServices { Generator = model, Prompts = ScriptedPipeline.Arith, Scorer = new ScriptedScorer() }.ResolveChecking().Profile.Refinement;
+        var critique = new SolverServices { Generator = model, Prompts = ScriptedPipeline.Arith }.ResolveChecking().Profile.Refinement;
 
         Assert.Equal((RevisionSource.ContinueFromCheckedSteps, RevisionConfirmation.Improves, 8, true), (steps.Source, steps.Confirmation, steps.RevisionsPerRound, steps.ChooseRevisionByCheck));
         Assert.Equal((RevisionSource.RevisePrompt, RevisionConfirmation.Both, 2, false), (critique.Source, critique.Confirmation, critique.RevisionsPerRound, critique.ChooseRevisionByCheck));

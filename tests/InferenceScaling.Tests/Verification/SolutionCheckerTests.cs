@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using InferenceScaling.Arith;
 using InferenceScaling.Sampling;
+using InferenceScaling.Solving;
 using InferenceScaling.Tests.Fakes;
 using InferenceScaling.Verification;
 
@@ -142,7 +143,7 @@ public sealed class SolutionCheckerTests
         IReadOnlyList<int> Encode(string text) => [.. System.Text.RegularExpressions.Regex.Matches(text, @" ?[A-Za-z]+|\d|[^\sA-Za-z\d]")
             .Select(m => vocabulary.TryGetValue(m.Value, out var id) ? id : vocabulary[m.Value] = vocabulary.Count)];
 
-        var options = ArithProfile.CheckOptionsFor(ScriptedPipeline.Arith, Encode);
+        var options = SolverServices.CheckOptionsFor(ScriptedPipeline.Arith, Encode);
 
         Assert.Equal(new VerdictTokens(Encode(" correct")[0], Encode(" wrong")[0]), options.VerdictTokens);
         Assert.Equal(new VerdictTokens(Encode(" ok")[0], Encode(" wrong")[0]), options.StepTokens);

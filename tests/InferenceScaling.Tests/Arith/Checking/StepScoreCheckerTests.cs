@@ -130,9 +130,12 @@ public sealed class StepScoreCheckerTests
         var chat = PromptSet.Load(Path.Combine(RepoPaths.Root, "prompts", "chat"));
         var model = new ScriptedModel();
 
-        Assert.IsType<StepScoreChecker>(ArithProfile.Checker(ScriptedPipeline.Arith, model, new ScriptedScorer()));
-        Assert.IsType<SolutionChecker>(ArithProfile.Checker(ScriptedPipeline.Arith, model, null));
-        Assert.IsType<SolutionChecker>(ArithProfile.Checker(chat, model, new ScriptedScorer()));
+        ICandidateChecker Checker(PromptSet prompts, IContinuationScorer? scorer) =>
+            new SolverServices { Generator = model, Prompts = prompts, Scorer = scorer }.ResolveChecking().Checker;
+
+        Assert.IsType<StepScoreChecker>(Checker(ScriptedPipeline.Arith, new ScriptedScorer()));
+        Assert.IsType<SolutionChecker>(Checker(ScriptedPipeline.Arith, null));
+        Assert.IsType<SolutionChecker>(Checker(chat, new ScriptedScorer()));
     }
 
     [Fact]
@@ -158,8 +161,9 @@ public sealed class StepScoreCheckerTests
     {
         var model = new ScriptedModel();
 
-        Assert.Equal(0.1, ArithProfile.Verification(new StepScoreChecker(new ScriptedScorer(), model, ScriptedPipeline.Arith)).UncheckedScore);
-        Assert.Equal(0.5, ArithProfile.Verification(new SolutionChecker(model, ScriptedPipeline.Arith)).UncheckedScore);
+        // The arith set's profile with its step-score checker; written critiques (no scorer) get the defaults.
+        Assert.Equal(0.1, new SolverServices { Generator = model, Prompts = ScriptedPipeline.Arith, Scorer = new ScriptedScorer() }.ResolveChecking().Profile.Verification.UncheckedScore);
+        Assert.Equal(0.5, new SolverServices { Generator = model, Prompts = ScriptedPipeline.Arith }.ResolveChecking().Profile.Verification.UncheckedScore);
     }
 }
 

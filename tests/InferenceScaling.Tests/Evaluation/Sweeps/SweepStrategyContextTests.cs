@@ -1,4 +1,5 @@
 using InferenceScaling.Evaluation;
+using InferenceScaling.Prompts;
 using InferenceScaling.Tests.Fakes;
 
 namespace InferenceScaling.Tests.Evaluation;
@@ -12,7 +13,7 @@ public sealed class SweepStrategyContextTests
     [InlineData(2, true, 2)]
     public void StagedBudget_ChecksEveryCandidate_OnlyWhenAsked(int samples, bool everyCandidate, int checks)
     {
-        var b = SweepStrategyContext.StagedBudget(samples, verify: true, refine: false, checkEveryCandidate: everyCandidate);
+        var b = SweepStrategyContext.StagedBudget(samples, verify: true, refine: false, everyCandidate ? new CheckingProfile { ChecksPerSample = 1 } : null);
 
         Assert.Equal((samples, checks, 0), (b.MaxSamples, b.MaxVerifications, b.MaxRefinementRounds));
     }

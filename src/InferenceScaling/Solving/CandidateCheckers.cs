@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using InferenceScaling.Prompts;
+using InferenceScaling.Verification;
+
+namespace InferenceScaling.Solving;
+
+/// <summary>
+/// The checkers a prompt set can name (<see cref="CheckingProfile.Checker"/>), by name. Written critiques
+/// (<see cref="CheckingProfile.CritiqueChecker"/>) are built in; a model package registers its own (the arith assembly
+/// registers <c>step-scores</c>), so the core never references a model's specifics. Thread-safe.
+/// </summary>
+public static class CandidateCheckers
+{
+    /// <summary>Name → factory.</summary>
+    private static readonly ConcurrentDictionary<string, Func<SolverServices, ICandidateChecker?>> Factories = new(StringComparer.Ordinal)
+    {
+        [CheckingProfile.CritiqueChecker] = Critique,
+    };
+
+    /// <summary>
+    /// Registers (or replaces) the checker <paramref name="name"/>. The factory returns null when the checker cannot run
+    /// with the services given (e.g. step scores without a scorer); the pipeline then checks with written critiques.
+    /// </summary>
+    /// <param name="name">The name prompt sets use in <c>checking.checker</c>.</param>
+    /// <param name="factory">Makes the checker from the pipeline's services (called once per built pipeline; must do no I/O).</param>
+    public static void Register(string name, Func<SolverServices, ICandidateChecker?> factory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(factory);
+        Factories[name] = factory;
+    }
+
+    /// <summary>Whether <paramref name="name"/> is registered now.</summary>
+    public static bool IsRegistered(string name) => Factories.ContainsKey(name);
+
+    /// <summary>
+    /// Makes the checker <paramref name="name"/>; when it is not registered and <paramref name="provider"/> names an
+    /// assembly, loads that assembly and runs its module initializer (where providers register) first.
+    /// </summary>
+    /// <returns>The checker, or null when its factory says it cannot run with these services.</returns>
+    /// <exception cref="InvalidOperationException">No provider registers the name; the message names it and the provider.</exception>
+    internal static ICandidateChecker? Create(string name, string? provider, SolverServices services)
+    {
+        if (!Factories.TryGetValue(name, out var factory) && provider is not null)
+        {
+            LoadProvider(name, provider);
+            Factories.TryGetValue(name, out factory);
+        }
+
+        return factory is null
+            ? throw new InvalidOperationException(
+                $"Prompt set '{services.Prompts?.Name}' checks with '{name}'{(provider is null ? "" : $" from {provider}")}, which no loaded assembly registers (CandidateCheckers.Register). Known: {string.Join(", ", Factories.Keys.Order(StringComparer.Ordinal))}.")
+            : factory(services);
+    }
+
+    /// <summary>Written critiques: a <see cref="SolutionChecker"/> with the services' <see cref="SolverServices.ResolveCheckOptions"/>.</summary>
+    internal static ICandidateChecker Critique(SolverServices services) =>
+        new SolutionChecker(services.Decoder, services.Prompts ?? throw new InvalidOperationException("Checks need a prompt set (SolverServices.Prompts)."), services.ResolveCheckOptions());
+
+    private static void LoadProvider(string name, string provider)
+    {
+        Assembly assembly;
+        try
+        {
+            assembly = Assembly.Load(provider);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            throw new InvalidOperationException($"Checker '{name}': its provider assembly '{provider}' cannot be loaded: {ex.Message}", ex);
+        }
+
+        // Providers register from a module initializer; running it explicitly covers an assembly loaded but not yet touched.
+        RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
+    }
+}
