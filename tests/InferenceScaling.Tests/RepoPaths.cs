@@ -10,6 +10,9 @@ internal static class RepoPaths
     /// <summary>One tiny model in several exporters' layouts (<c>tests/fixtures/layouts/{optimum,genai-gqa,fp16}</c>).</summary>
     public static string Layout(string name) => Path.Combine(Root, "tests", "fixtures", "layouts", name);
 
+    /// <summary>Graph signatures the layouts do not cover (<c>tests/fixtures/signatures/{gpt2-past,logits-keep,bf16}</c>).</summary>
+    public static string Signature(string name) => Path.Combine(Root, "tests", "fixtures", "signatures", name);
+
     public static string ShippedModel => Path.Combine(Root, "models", "arith-mini");
 
     private static string FindRoot()

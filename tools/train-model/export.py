@@ -13,9 +13,9 @@ import sys
 
 import torch
 
-from model import export_onnx, export_onnx_half_io, export_gqa_onnx, greedy
+from model import add_logits_to_keep, export_onnx, export_onnx_combined, export_onnx_half_io, export_gqa_onnx, greedy, greedy_cached_io
 
-LAYOUTS = ("optimum", "genai-gqa", "fp16", "onnx-community")
+LAYOUTS = ("optimum", "genai-gqa", "fp16", "onnx-community", "gpt2-past", "logits-keep", "bf16")
 
 
 def write_model_folder(model, bpe, folder, reference_prompts, max_new=64, extra_card=None, default_temperature=0.8):
@@ -72,12 +72,20 @@ def hf_config(c, eos, pad):
     return config
 
 
-def genai_config(c, eos, pad, filename="model.onnx", position_ids=True, share_buffer=False):
-    """genai_config.json as the ORT GenAI model builder writes it."""
+def genai_config(c, eos, pad, filename="model.onnx", position_ids=True, share_buffer=False, combined=False):
+    """genai_config.json as the ORT GenAI model builder writes it (combined: GPT-2's past_%d / present_%d names)."""
     inputs = {"input_ids": "input_ids", "attention_mask": "attention_mask"}
     if position_ids:
         inputs["position_ids"] = "position_ids"
-    inputs.update({"past_key_names": "past_key_values.%d.key", "past_value_names": "past_key_values.%d.value"})
+    if combined:
+        inputs["past_names"] = "past_%d"
+    else:
+        inputs.update({"past_key_names": "past_key_values.%d.key", "past_value_names": "past_key_values.%d.value"})
+    outputs = {"logits": "logits"}
+    if combined:
+        outputs["present_names"] = "present_%d"
+    else:
+        outputs.update({"present_key_names": "present.%d.key", "present_value_names": "present.%d.value"})
     return {
         "model": {
             "bos_token_id": eos, "context_length": c.context, "eos_token_id": eos, "pad_token_id": pad,
@@ -87,8 +95,7 @@ def genai_config(c, eos, pad, filename="model.onnx", position_ids=True, share_bu
                 "filename": filename, "head_size": c.head_dim, "hidden_size": c.d_model,
                 "num_attention_heads": c.n_head, "num_hidden_layers": c.n_layer, "num_key_value_heads": c.n_kv_head,
                 "inputs": inputs,
-                "outputs": {"logits": "logits", "present_key_names": "present.%d.key",
-                            "present_value_names": "present.%d.value"},
+                "outputs": outputs,
             },
         },
         "search": {"diversity_penalty": 0.0, "do_sample": False, "early_stopping": True, "length_penalty": 1.0,
@@ -119,7 +126,12 @@ def write_layouts(model, bpe, out, layouts=LAYOUTS, reference_prompts=(), max_ne
     genai-gqa      model.onnx with com.microsoft.GroupQueryAttention (rotary in the op, no position_ids),
                    genai_config.json only (past_present_share_buffer, sampling in "search"), tokenizer
     fp16           model_fp16.onnx + model_fp16.onnx_data (float16 KV cache and logits), named by genai_config.json
-    onnx-community config and tokenizer at the root, graphs in onnx/ (model.onnx, model_fp16.onnx + data)"""
+    onnx-community config and tokenizer at the root, graphs in onnx/ (model.onnx, model_fp16.onnx + data)
+    gpt2-past      model.onnx with one combined past_{i} / present_{i} per layer ([2, B, kv, P, hd]), the names
+                   given by genai_config.json's past_names / present_names (GPT-2 builds)
+    logits-keep    model.onnx taking a scalar num_logits_to_keep (transformers.js graphs): only the last positions'
+                   logits leave the graph
+    bf16           model.onnx with bfloat16 KV cache and logits (arithmetic in float32)"""
     c = model.c
     model.eval()
     eos, pad = bpe.eos_id, bpe.pad_id
@@ -147,6 +159,21 @@ def write_layouts(model, bpe, out, layouts=LAYOUTS, reference_prompts=(), max_ne
             export_onnx_half_io(model, os.path.join(folder, "onnx", "model_fp16.onnx"), external_data="model_fp16.onnx_data")
             write_json(folder, "config.json", hf_config(c, eos, pad))
             write_json(folder, "generation_config.json", {"eos_token_id": eos, "pad_token_id": pad, **sampling})
+        elif layout == "gpt2-past":
+            export_onnx_combined(model, os.path.join(folder, "model.onnx"))
+            write_json(folder, "genai_config.json", genai_config(c, eos, pad, combined=True))
+        elif layout == "logits-keep":
+            export_onnx(model, os.path.join(folder, "model.onnx"))
+            add_logits_to_keep(os.path.join(folder, "model.onnx"))
+            write_json(folder, "config.json", hf_config(c, eos, pad))
+        elif layout == "bf16":
+            export_onnx_half_io(model, os.path.join(folder, "model.onnx"), io_dtype=torch.bfloat16)
+            write_json(folder, "config.json", hf_config(c, eos, pad))
+            # bfloat16 keeps 8 bits of mantissa: its greedy tokens may leave float32's, so the graph's own greedy
+            # (rounded cache and logits) is the reference the runtime must reproduce exactly.
+            write_json(folder, "reference_bf16.json", {"max_new_tokens": max_new, "cases": [
+                {"prompt": p, "greedy_ids": greedy_cached_io(model, bpe.encode(p), max_new, eos, torch.bfloat16)}
+                for p in reference_prompts]})
         else:
             raise ValueError(f"unknown layout {layout!r}; known: {', '.join(LAYOUTS)}")
     if reference_prompts:

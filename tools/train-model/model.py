@@ -191,6 +191,32 @@ def greedy(model, prompt_ids, max_new, eos_id):
     return out
 
 
+@torch.no_grad()
+def greedy_cached_io(model, prompt_ids, max_new, eos_id, io_dtype):
+    """Greedy decode as a graph with io_dtype KV cache and logits computes it: the prompt prefilled once, then one
+    token per step with the present cache (rounded to io_dtype) fed back as the past, argmax over rounded logits."""
+    wrapper = HalfIoWrapper(model, io_dtype)
+    c = model.c
+    ids = list(prompt_ids)
+    empty = torch.zeros(1, c.n_kv_head, 0, c.head_dim, dtype=io_dtype)
+    past = [empty] * (2 * c.n_layer)
+    feed, out = ids, []
+    for _ in range(max_new):
+        t = torch.tensor([feed])
+        total = len(ids)
+        res = wrapper(t, torch.ones(1, total, dtype=torch.int64), torch.arange(total - len(feed), total).unsqueeze(0), *past)
+        logits, past = res[0], list(res[1:])
+        # First index among equal maxima, as the runtime's sampler picks.
+        row = logits[0, -1].float()
+        nxt = int((row == row.max()).nonzero()[0])
+        out.append(nxt)
+        if nxt == eos_id:
+            break
+        ids.append(nxt)
+        feed = [nxt]
+    return out
+
+
 class HalfIoWrapper(nn.Module):
     """The flat signature with KV cache and logits in float16 (what CUDA exports write), arithmetic in float32."""
 
@@ -208,8 +234,9 @@ class HalfIoWrapper(nn.Module):
         return tuple(out)
 
 
-def export_onnx_half_io(model, path, opset=17, external_data=None):
-    """Optimum layout with float16 past/present and logits; weights (external data when named) stay float32."""
+def export_onnx_half_io(model, path, opset=17, external_data=None, io_dtype=torch.float16):
+    """Optimum layout with float16 (or bfloat16: io_dtype) past/present and logits; weights (external data when
+    named) stay float32."""
     c = model.c
     model.eval()
     B, S, P = 2, 3, 2
@@ -223,20 +250,86 @@ def export_onnx_half_io(model, path, opset=17, external_data=None):
             "logits": {0: "batch_size", 1: "sequence_length"}}
     for i in range(c.n_layer):
         for kind in ("key", "value"):
-            past.append(torch.randn(B, c.n_kv_head, P, c.head_dim).half())
+            past.append(torch.randn(B, c.n_kv_head, P, c.head_dim).to(io_dtype))
             n_in, n_out = f"past_key_values.{i}.{kind}", f"present.{i}.{kind}"
             names_in.append(n_in)
             names_out.append(n_out)
             axes[n_in] = {0: "batch_size", 2: "past_sequence_length"}
             axes[n_out] = {0: "batch_size", 2: "total_sequence_length"}
     with torch.no_grad():
-        torch.onnx.export(HalfIoWrapper(model), (ids, mask, pos, *past), path, input_names=names_in,
+        torch.onnx.export(HalfIoWrapper(model, io_dtype), (ids, mask, pos, *past), path, input_names=names_in,
                           output_names=names_out, dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
     if external_data:
         import onnx
         m = onnx.load(path)
         onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True, location=external_data,
                         size_threshold=0)
+
+
+class CombinedPastWrapper(nn.Module):
+    """GPT-2's signature: one past_{i} / present_{i} per layer holding key and value, [2, B, n_kv, P, hd]."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.m = model
+
+    def forward(self, input_ids, attention_mask, position_ids, *past_kv):
+        past = [(p[0], p[1]) for p in past_kv]
+        logits, present = self.m(input_ids, attention_mask, position_ids, past)
+        return tuple([logits] + [torch.stack([k, v]) for k, v in present])
+
+
+def export_onnx_combined(model, path, opset=17):
+    """GPT-2-style combined caches (what genai_config.json names with past_names / present_names = past_%d /
+    present_%d): inputs input_ids, attention_mask, position_ids, past_{i}; outputs logits, present_{i}."""
+    c = model.c
+    model.eval()
+    B, S, P = 2, 3, 2
+    ids = torch.randint(0, c.vocab_size, (B, S))
+    mask = torch.ones(B, P + S, dtype=torch.int64)
+    pos = torch.arange(P, P + S).unsqueeze(0).repeat(B, 1)
+    names_in = ["input_ids", "attention_mask", "position_ids"]
+    names_out = ["logits"]
+    axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+            "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+            "position_ids": {0: "batch_size", 1: "sequence_length"},
+            "logits": {0: "batch_size", 1: "sequence_length"}}
+    past = []
+    for i in range(c.n_layer):
+        past.append(torch.randn(2, B, c.n_kv_head, P, c.head_dim))
+        names_in.append(f"past_{i}")
+        names_out.append(f"present_{i}")
+        axes[f"past_{i}"] = {1: "batch_size", 3: "past_sequence_length"}
+        axes[f"present_{i}"] = {1: "batch_size", 3: "total_sequence_length"}
+    with torch.no_grad():
+        torch.onnx.export(CombinedPastWrapper(model), (ids, mask, pos, *past), path, input_names=names_in,
+                          output_names=names_out, dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
+
+
+def add_logits_to_keep(path, name="num_logits_to_keep"):
+    """Adds a scalar int64 input `name` to an exported graph (as transformers.js / onnx-community graphs take it):
+    the logits output keeps only the last `name` positions, all of them when it is 0 (Hugging Face's rule)."""
+    import onnx
+    from onnx import TensorProto, helper
+    m = onnx.load(path)
+    g = m.graph
+    for node in g.node:
+        for i, o in enumerate(node.output):
+            if o == "logits":
+                node.output[i] = "logits_all"
+    g.input.append(helper.make_tensor_value_info(name, TensorProto.INT64, []))
+    g.initializer.extend([helper.make_tensor("keep_axes", TensorProto.INT64, [1], [1]),
+                          helper.make_tensor("keep_end", TensorProto.INT64, [1], [2 ** 62])])
+    # starts = -keep as a one-element tensor; -0 = 0 keeps every position.
+    g.node.extend([helper.make_node("Neg", [name], ["keep_neg"]),
+                   helper.make_node("Unsqueeze", ["keep_neg", "keep_axes0"], ["keep_start"]),
+                   helper.make_node("Slice", ["logits_all", "keep_start", "keep_end", "keep_axes"], ["logits"])])
+    g.initializer.append(helper.make_tensor("keep_axes0", TensorProto.INT64, [1], [0]))
+    for o in g.output:
+        if o.name == "logits":
+            o.type.tensor_type.shape.dim[1].dim_param = "kept_sequence_length"
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
 
 
 def export_gqa_onnx(model, path, opset=17):

@@ -148,6 +148,12 @@ internal sealed class DecodeBatch : IDisposable
     /// <summary>The logits a row's next token is drawn from.</summary>
     public ReadOnlySpan<float> LogitsOf(int row) => _logits.AsSpan(row * _sig.VocabularySize, _sig.VocabularySize);
 
+    /// <summary>
+    /// Bytes of logits the last <see cref="Prefill"/> let the graph return per chunk: one position's where the graph
+    /// takes <c>num_logits_to_keep</c>, else every position of a chunk (chunk × vocabulary × element size).
+    /// </summary>
+    public long PrefillLogitsBytes { get; private set; }
+
     /// <summary>Empties the batch, keeping its buffers for reuse.</summary>
     public void Clear()
     {
@@ -166,6 +172,7 @@ internal sealed class DecodeBatch : IDisposable
     public PrefilledPrompt Prefill(ReadOnlySpan<int> prompt, int chunkTokens, RunOptions runOptions)
     {
         Debug.Assert(prompt.Length > 0);
+        PrefillLogitsBytes = 0;
         var n = _sig.PastInputs.Count;
         var width = _sig.KvWidth;
         var vocab = _sig.VocabularySize;
@@ -187,6 +194,7 @@ internal sealed class DecodeBatch : IDisposable
             Array.Fill(mask, 1L);
             var present = Allocate(n, (long)_planes * width * total * _es);
             if (chunkLogits.Length < kept * vocab * logitsSize) chunkLogits = GC.AllocateUninitializedArray<byte>(kept * vocab * logitsSize, pinned: true);
+            PrefillLogitsBytes = Math.Max(PrefillLogitsBytes, (long)kept * vocab * logitsSize);
             var values = new List<OrtValue>();
             try
             {

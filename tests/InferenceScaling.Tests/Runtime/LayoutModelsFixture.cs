@@ -14,13 +14,20 @@ public sealed class LayoutModelsFixture : IDisposable
     public LayoutModelsFixture()
     {
         foreach (var name in Names) Models[name] = DecoderModel.Load(RepoPaths.Layout(name), new DecoderModelOptions { IntraOpThreads = 1 });
-        using var doc = JsonDocument.Parse(File.ReadAllText(RepoPaths.Layout("reference.json")));
-        Cases = doc.RootElement.GetProperty("cases").EnumerateArray().Select(c => new TinyModelFixture.ReferenceCase(
+        (Cases, MaxNewTokens) = ReadReference(RepoPaths.Layout("reference.json"));
+    }
+
+    /// <summary>torch's reference cases and their new-token count from a fixture set's <c>reference.json</c>.</summary>
+    /// <remarks>Without <paramref name="promptIds"/>, cases carry only prompts and greedy ids (empty prompt ids and logits).</remarks>
+    internal static (IReadOnlyList<TinyModelFixture.ReferenceCase> Cases, int MaxNewTokens) ReadReference(string path, bool promptIds = true)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var cases = doc.RootElement.GetProperty("cases").EnumerateArray().Select(c => new TinyModelFixture.ReferenceCase(
             c.GetProperty("prompt").GetString()!,
-            c.GetProperty("prompt_ids").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
+            promptIds ? c.GetProperty("prompt_ids").EnumerateArray().Select(x => x.GetInt32()).ToArray() : [],
             c.GetProperty("greedy_ids").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
-            c.GetProperty("last_logits").EnumerateArray().Select(x => x.GetSingle()).ToArray())).ToList();
-        MaxNewTokens = doc.RootElement.GetProperty("max_new_tokens").GetInt32();
+            promptIds ? c.GetProperty("last_logits").EnumerateArray().Select(x => x.GetSingle()).ToArray() : [])).ToList();
+        return (cases, doc.RootElement.GetProperty("max_new_tokens").GetInt32());
     }
 
     public Dictionary<string, DecoderModel> Models { get; } = [];

@@ -193,14 +193,14 @@ public sealed class ModelLayoutTests(LayoutModelsFixture fixture) : IClassFixtur
         return tokens;
     }
 
-    private static int ArgMax(ReadOnlySpan<float> x)
+    internal static int ArgMax(ReadOnlySpan<float> x)
     {
         var best = 0;
         for (var i = 1; i < x.Length; i++) if (x[i] > x[best]) best = i;
         return best;
     }
 
-    private static void AssertClose(float[] expected, float[] actual, float tolerance)
+    internal static void AssertClose(float[] expected, float[] actual, float tolerance)
     {
         Assert.Equal(expected.Length, actual.Length);
         var worst = 0f;
