@@ -81,7 +81,7 @@ internal static class ChatCompletionsEndpoint
         var budgeted = body.Budget is { ValueKind: not JsonValueKind.Null };
         if (budgeted && n != 1) throw ApiException.BadRequest("'n' must be 1 when 'budget' is set: the response is the vote's winning trace.", "n");
 
-        var prompt = state.FormatQuestion(question, history);
+        var prompt = state.FormatQuestion(question, history, tools);
         var tokens = state.FitTokens(prompt, "messages", (int?)maxTokens, maxTokensParam, body.Truncate ?? false);
         if (!budgeted && (long)n * tokens > options.MaxTokensPerRequest)
             throw ApiException.BadRequest($"'n' × '{maxTokensParam}' is {(long)n * tokens} tokens; this server allows at most {options.MaxTokensPerRequest} per request.", maxTokensParam);

@@ -133,12 +133,21 @@ internal sealed class ServerState : IAsyncDisposable
 
 
     /// <summary>Formats a question into the solve prompt; with a chat template, after the conversation's earlier turns.</summary>
-    public string FormatQuestion(string question, IReadOnlyList<Templates.ChatTurn>? history = null) =>
-        PromptsFor(history)?.Solve(question) ?? SelfConsistencyOptions.FormatDefaultPrompt(question);
+    /// <param name="question">The question.</param>
+    /// <param name="history">The conversation's earlier turns; null for none.</param>
+    /// <param name="tools">The tools the request decodes with, whose definitions a chat template is given; null for none.</param>
+    public string FormatQuestion(string question, IReadOnlyList<Templates.ChatTurn>? history = null, ToolSet? tools = null) =>
+        PromptsFor(history, tools)?.Solve(question) ?? SelfConsistencyOptions.FormatDefaultPrompt(question);
 
-    /// <summary>The prompt set with a conversation's earlier turns bound, when prompts go through a chat template (plain prompts have no turns).</summary>
-    private PromptSet? PromptsFor(IReadOnlyList<Templates.ChatTurn>? history) =>
-        history is { Count: > 0 } && Prompts?.ChatTemplate is not null ? Prompts.WithHistory(history) : Prompts;
+    /// <summary>
+    /// The prompt set with a conversation's earlier turns bound, when prompts go through a chat template (plain prompts
+    /// have no turns), and told about <paramref name="tools"/>.
+    /// </summary>
+    private PromptSet? PromptsFor(IReadOnlyList<Templates.ChatTurn>? history, ToolSet? tools)
+    {
+        var prompts = history is { Count: > 0 } && Prompts?.ChatTemplate is not null ? Prompts.WithHistory(history) : Prompts;
+        return tools is null ? prompts : prompts?.WithTools(tools);
+    }
 
     /// <summary>Stop strings every generation uses.</summary>
     public IReadOnlyList<string> StopStrings => Prompts?.StopStrings ?? [];
@@ -158,9 +167,10 @@ internal sealed class ServerState : IAsyncDisposable
     public ISolver Solver(SamplingOptions sampling, ITraceGenerator? generator = null, IReadOnlyList<Templates.ChatTurn>? history = null)
     {
         generator ??= Generator;
+        // The tools the generator decodes with (Decoder(tools)) are the ones the prompts tell the model about.
         var services = (_services ?? new SolverServices { Generator = generator, Model = Model }) with
         {
-            Generator = generator, Prompts = PromptsFor(history), Sampling = sampling,
+            Generator = generator, Prompts = PromptsFor(history, generator.GetService<ToolSet>()), Sampling = sampling,
         };
         return services.AsSolver(b =>
         {

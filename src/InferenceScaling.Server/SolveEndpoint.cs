@@ -17,9 +17,9 @@ internal static class SolveEndpoint
     {
         var question = ReadQuestion(body.Question, state, "question");
         var budget = state.Ceil(BudgetReader.Read(body.Budget, state.Options));
-        state.FitTokens(state.FormatQuestion(question), "question", null, "max_tokens", truncate: true);
-        var seed = body.Seed ?? ServerState.FreshSeed();
         var tools = ToolsReader.Read(body.Tools, state);
+        state.FitTokens(state.FormatQuestion(question, tools: tools), "question", null, "max_tokens", truncate: true);
+        var seed = body.Seed ?? ServerState.FreshSeed();
 
         var solution = await state.Solver(state.DefaultSampling with { Seed = unchecked((ulong)seed) }, state.Decoder(tools)).SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
         return state.Json(SolutionBody.From(solution, budget, body.ReturnTraces ?? false, seed) with

@@ -87,14 +87,16 @@ internal sealed class BackendArguments
         var prompts = PromptSet.ForModel(model);
         IContinuationScorer? scorer = backend is null ? new OnnxContinuationScorer(model)
             : needsScorer ? await ScorerAsync(backend, cancellationToken).ConfigureAwait(false) : backend.Scorer;
+        var toolSet = tools.Load(parse, prompts, model);
         return new SolverServices
         {
             Generator = backend is null ? new OnnxTraceGenerator(model) : backend.TraceGenerator,
             Model = model,
             Tokenizer = model.Tokenizer,
-            Prompts = prompts,
+            // A chat template is told the tools' definitions (Qwen2.5's "# Tools" block) when tools are on.
+            Prompts = prompts.WithTools(toolSet),
             Scorer = scorer,
-            Tools = tools.Load(parse, prompts, model),
+            Tools = toolSet,
         };
     }
 

@@ -81,6 +81,36 @@ public sealed class PromptSet
         return Copy(template, History);
     }
 
+    /// <summary>
+    /// The definitions of the tools prompts are rendered with (a JSON array of the <see cref="ToolTrigger.Definition"/>s
+    /// of <see cref="WithTools"/>'s tool set), passed to the chat template as <c>tools</c>; null (default) for none.
+    /// </summary>
+    public JsonElement? ToolDefinitions { get; private set; }
+
+    /// <summary>
+    /// This set with its prompts telling the model about <paramref name="tools"/>: with a chat template, the tools'
+    /// definitions go to it as <c>tools</c> (as <c>apply_chat_template(tools=...)</c> passes them; Qwen2.5's template
+    /// then writes its "# Tools" system block). Null, or tools without definitions: this set without tools.
+    /// </summary>
+    public PromptSet WithTools(ToolSet? tools)
+    {
+        var definitions = new List<string>();
+        if (tools is not null)
+            foreach (var trigger in tools.Triggers)
+                if (trigger.Definition is { } d && !definitions.Contains(d)) definitions.Add(d);
+        JsonElement? array = null;
+        if (definitions.Count > 0)
+        {
+            using var doc = JsonDocument.Parse("[" + string.Join(",", definitions) + "]");
+            array = doc.RootElement.Clone();
+        }
+
+        // Set on the fresh copy before anyone sees it: the set stays immutable.
+        var copy = Copy(ChatTemplate, History);
+        copy.ToolDefinitions = array;
+        return copy;
+    }
+
     /// <summary>This set with <paramref name="history"/> before every user turn (chat-template prompts only).</summary>
     public PromptSet WithHistory(IReadOnlyList<ChatTurn> history)
     {
@@ -102,6 +132,7 @@ public sealed class PromptSet
             MaxNewTokens = MaxNewTokens,
             StepWordContext = StepWordContext,
             Checking = Checking,
+            ToolDefinitions = ToolDefinitions,
         };
 
     /// <summary>
@@ -117,7 +148,7 @@ public sealed class PromptSet
         if (SystemPrompt is { } system && !History.Any(t => t.Role == "system")) turns.Add(ChatTurn.System(system));
         turns.AddRange(History);
         turns.Add(ChatTurn.User(userText));
-        return ChatTemplate.Render(turns, addGenerationPrompt: true);
+        return ChatTemplate.Render(turns, addGenerationPrompt: true, tools: ToolDefinitions);
     }
 
     /// <summary>
@@ -308,6 +339,7 @@ public sealed class PromptSet
             StepPattern = stepPattern,
             CalcTemplate = hasCalc ? Field("calc_prompt") : null,
             CalcResultTemplate = hasCalc ? Field("calc_result") : null,
+            SystemPrompt = root.TryGetProperty("system", out var system) && system.ValueKind == JsonValueKind.String && system.GetString() is { Length: > 0 } sp ? sp : null,
             Tools = tools,
             MaxNewTokens = maxNewTokens,
             StepWordContext = stepContext,

@@ -149,9 +149,13 @@ public sealed class ChatTemplate
     /// <summary>Renders a conversation.</summary>
     /// <param name="messages">The turns, oldest first.</param>
     /// <param name="addGenerationPrompt">Whether to end with the header of an assistant turn, for the model to continue.</param>
-    /// <param name="templateName">A named template (null: transformers' choice, <see cref="DefaultName"/>).</param>
+    /// <param name="templateName">A named template (null: transformers' choice, <see cref="ToolUseName"/> when tools are given and it exists, else <see cref="DefaultName"/>).</param>
+    /// <param name="tools">
+    /// Tool definitions (a JSON array of JSON-schema function definitions, as <c>apply_chat_template(tools=...)</c> takes
+    /// them), which a template such as Qwen2.5's writes into its system turn; null for none.
+    /// </param>
     /// <exception cref="TemplateException">The template refused the conversation (<see cref="TemplateErrorKind.Raised"/>) or failed.</exception>
-    public string Render(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt = true, string? templateName = null)
+    public string Render(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt = true, string? templateName = null, JsonElement? tools = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = new List<object?>(messages.Count);
@@ -163,7 +167,7 @@ public sealed class ChatTemplate
             list.Add(d);
         }
 
-        return RenderValues(new JinjaList(list), addGenerationPrompt, null, templateName);
+        return RenderValues(new JinjaList(list), addGenerationPrompt, ToolValue(tools), templateName);
     }
 
     /// <summary>
@@ -180,9 +184,11 @@ public sealed class ChatTemplate
     {
         if (messages.ValueKind != JsonValueKind.Array || messages.EnumerateArray().Any(m => m.ValueKind != JsonValueKind.Object))
             throw new ArgumentException("messages must be a JSON array of message objects.", nameof(messages));
-        object? toolValue = tools is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } t ? JinjaValues.FromJson(t) : null;
-        return RenderValues(JinjaValues.FromJson(messages), addGenerationPrompt, toolValue, templateName);
+        return RenderValues(JinjaValues.FromJson(messages), addGenerationPrompt, ToolValue(tools), templateName);
     }
+
+    private static object? ToolValue(JsonElement? tools) =>
+        tools is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } t ? JinjaValues.FromJson(t) : null;
 
     /// <summary>Renders with the given variables added to (or replacing) the standard ones; for tests and tools.</summary>
     internal string RenderValues(object? messages, bool addGenerationPrompt, object? tools, string? templateName, IReadOnlyDictionary<string, object?>? extra = null, Dialect dialect = Dialect.Python)

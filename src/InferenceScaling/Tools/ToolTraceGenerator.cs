@@ -22,6 +22,14 @@ public sealed class ToolTraceGenerator : DelegatingTraceGenerator
     public ToolSet Tools { get; }
 
     /// <inheritdoc />
+    /// <remarks>Also answers <see cref="ToolSet"/> with <see cref="Tools"/>, so a pipeline can tell its prompts which tools the model has (<see cref="Prompts.PromptSet.WithTools"/>).</remarks>
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType == typeof(ToolSet) ? Tools : base.GetService(serviceType, serviceKey);
+    }
+
+    /// <inheritdoc />
     public override IAsyncEnumerable<Trace> GenerateAsync(TraceRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
