@@ -16,13 +16,13 @@ public static class ArithProfile
     public const string StepScores = "step-scores";
 
     /// <summary>
-    /// Registers <see cref="StepScores"/> with <see cref="CandidateCheckers"/>. Runs when this assembly loads; the
+    /// Registers <see cref="StepScores"/> with <see cref="SolverServices.RegisterChecker"/>. Runs when this assembly loads; the
     /// builder loads it when a prompt set names it as <c>checking.provider</c>. Calling it again is harmless.
     /// </summary>
 #pragma warning disable CA2255 // A provider assembly registers its checkers on load: that is what the prompt set's "provider" relies on.
     [ModuleInitializer]
 #pragma warning restore CA2255
-    public static void Register() => CandidateCheckers.Register(StepScores, StepScoreCheckerFor);
+    public static void Register() => SolverServices.RegisterChecker(StepScores, StepScoreCheckerFor);
 
     /// <summary>
     /// A <see cref="StepScoreChecker"/> over the services' scorer, decoder and prompt set; null when there is no scorer

@@ -1,3 +1,7 @@
+using InferenceScaling.Refinement;
+using InferenceScaling.Solving;
+using InferenceScaling.Verification;
+
 namespace InferenceScaling.Evaluation;
 
 /// <summary>
@@ -44,6 +48,46 @@ public sealed class SweepStrategyCatalog
         catalog.Register("sc+verify+refine", ctx => Staged(ctx, "sc+verify+refine", verify: true, refine: true));
         return catalog;
     }
+
+    /// <summary>
+    /// The selection comparison <c>infscale eval-verify</c> runs (<see cref="SelectionComparison"/>, in that order):
+    /// the vote and verification/refinement variants on the same draws, each live under
+    /// <c>samples=k, wave=k, verifications=<paramref name="checks"/>, rounds=<paramref name="rounds"/></c>:
+    /// <list type="bullet">
+    /// <item><c>majority</c>: the vote alone.</item>
+    /// <item><c>step-weighted</c>: <c>UseVerification()</c> with the checking profile's checker and settings (arith: step scores).</item>
+    /// <item><c>step-only</c>: the same checks, the best-scored candidate wins (<see cref="Verification.VerificationSelection.VerifierOnly"/>).</item>
+    /// <item><c>critique-weighted</c>: written critiques (<see cref="Prompts.CheckingProfile.Default"/>) instead.</item>
+    /// <item><c>majority+refine</c>, <c>step-weighted+refine</c>: <c>UseRefinement</c> with <see cref="Refinement.RefinementOptions"/>'s defaults (revise prompt, critique and re-vote confirm) and the profile's checker.</item>
+    /// <item><c>step-weighted+continue</c>: <c>UseVerification().UseRefinement()</c> with the profile's refinement (arith: continue from the checked steps, eight revisions, accept what scores higher).</item>
+    /// </list>
+    /// </summary>
+    /// <param name="checks">Most checks per problem.</param>
+    /// <param name="rounds">Most refinement rounds per problem.</param>
+    /// <returns>This catalog.</returns>
+    public SweepStrategyCatalog RegisterSelectionComparison(int checks, int rounds)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(checks);
+        ArgumentOutOfRangeException.ThrowIfNegative(rounds);
+        Budget BudgetAt(int k) => new Budget { MaxSamples = k, WaveSize = k, MaxVerifications = checks, MaxRefinementRounds = rounds }.Validate();
+        void Add(string name, Func<SweepStrategyContext, ulong, ISolver> solver) =>
+            Register(name, ctx => new SolverSweepStrategy(name, ctx, seed => solver(ctx, seed), BudgetAt));
+        static RefinementOptions Defaults(RefinementOptions _, ulong seed) => new() { ReviseSampling = new RefinementOptions().ReviseSampling with { Seed = seed } };
+        Add("majority", (ctx, seed) => ctx.CreateSelfConsistencySolver(seed));
+        Add("step-weighted", (ctx, seed) => ctx.CreateBuilder(seed).UseVerification().Build());
+        Add("step-only", (ctx, seed) => ctx.CreateBuilder(seed).UseVerification(o => o with { Selection = Verification.VerificationSelection.VerifierOnly }).Build());
+        Add("critique-weighted", (ctx, seed) =>
+            ctx.CreateBuilder(seed, services: ctx.Services with { Checker = null, Checking = Prompts.CheckingProfile.Default }).UseVerification().Build());
+        Add("majority+refine", (ctx, seed) => ctx.CreateBuilder(seed).UseRefinement(r => Defaults(r, seed)).Build());
+        Add("step-weighted+refine", (ctx, seed) => ctx.CreateBuilder(seed).UseVerification().UseRefinement(r => Defaults(r, seed)).Build());
+        Add("step-weighted+continue", (ctx, seed) =>
+            ctx.CreateBuilder(seed).UseVerification().UseRefinement(r => r with { ReviseSampling = r.ReviseSampling with { Seed = seed } }).Build());
+        return this;
+    }
+
+    /// <summary>The strategy names <see cref="RegisterSelectionComparison"/> adds, in print order.</summary>
+    public static IReadOnlyList<string> SelectionComparison { get; } =
+        ["majority", "step-weighted", "step-only", "critique-weighted", "majority+refine", "step-weighted+refine", "step-weighted+continue"];
 
     /// <summary>A verification and/or refinement pipeline over self-consistency, run live.</summary>
     private static SolverSweepStrategy Staged(SweepStrategyContext ctx, string name, bool verify, bool refine) =>

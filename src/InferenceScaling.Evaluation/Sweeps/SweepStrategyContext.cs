@@ -70,8 +70,9 @@ public sealed class SweepStrategyContext
     /// </summary>
     /// <param name="seed">The problem's seed.</param>
     /// <param name="temperature">Overrides the sampling temperature (0 for greedy); null keeps the run's.</param>
-    public SolverBuilder CreateBuilder(ulong seed, float? temperature = null) =>
-        new SolverBuilder(Services).ConfigureSelfConsistency(o => o with
+    /// <param name="services">Other services to build on (e.g. <see cref="Services"/> with another checker); null for <see cref="Services"/>.</param>
+    public SolverBuilder CreateBuilder(ulong seed, float? temperature = null, SolverServices? services = null) =>
+        new SolverBuilder(services ?? Services).ConfigureSelfConsistency(o => o with
         {
             PromptTemplate = Options.PromptTemplate,
             Sampling = o.Sampling with { Seed = seed, Temperature = temperature ?? o.Sampling.Temperature },

@@ -14,7 +14,7 @@ namespace InferenceScaling.Prompts;
 /// <para>A set without a <c>checking</c> section, or one whose checker cannot run here (no scorer for step scores),
 /// gets <see cref="Default"/>: written critiques (<see cref="CritiqueChecker"/>), a check per four samples in sweeps,
 /// and <see cref="VerificationOptions"/> / <see cref="RefinementOptions"/> defaults.</para>
-/// <para>The fields: <c>checker</c> (a name registered with <see cref="Solving.CandidateCheckers"/>; default
+/// <para>The fields: <c>checker</c> (a name registered with <see cref="Solving.SolverServices.RegisterChecker"/>; default
 /// <c>critique</c>), <c>provider</c> (the assembly that registers it, loaded on demand), <c>checks_per_sample</c>
 /// (in (0, 1]; 1 = every distinct candidate, for cheap checks), <c>unchecked_score</c> (in [0, 1]) and
 /// <c>refinement</c> (<c>source</c>: <c>revise-prompt</c> | <c>continue-from-checked-steps</c>; <c>confirmation</c>:
@@ -29,7 +29,7 @@ public sealed record CheckingProfile
     /// <summary>Written critiques with the library defaults: what a set without a <c>checking</c> section gets.</summary>
     public static CheckingProfile Default { get; } = new();
 
-    /// <summary>The checker's registered name (<see cref="Solving.CandidateCheckers"/>). Default <see cref="CritiqueChecker"/>.</summary>
+    /// <summary>The checker's registered name (<see cref="Solving.SolverServices.RegisterChecker"/>). Default <see cref="CritiqueChecker"/>.</summary>
     public string Checker { get; init; } = CritiqueChecker;
 
     /// <summary>The assembly that registers <see cref="Checker"/> (e.g. <c>InferenceScaling.Arith</c>), loaded when the name is not yet known; null for built-in checkers.</summary>

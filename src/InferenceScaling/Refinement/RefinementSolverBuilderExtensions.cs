@@ -27,7 +27,7 @@ public static class RefinementSolverBuilderExtensions
         {
             var (checker, profile, _) = services.ResolveChecking();
             var options = configure is null ? profile.Refinement : configure(profile.Refinement) ?? throw new InvalidOperationException("UseRefinement's configure returned null.");
-            return new RefinementSolver(inner, services.Decoder, services.Prompts!, services.Extractor, services.Equivalence, options, checker);
+            return new RefinementSolver(inner, services.Decoder, services.Prompts!, services.Extractor, services.Equivalence, options, checker, services.TimeProvider);
         });
     }
 

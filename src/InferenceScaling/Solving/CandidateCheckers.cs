@@ -8,10 +8,11 @@ namespace InferenceScaling.Solving;
 
 /// <summary>
 /// The checkers a prompt set can name (<see cref="CheckingProfile.Checker"/>), by name. Written critiques
-/// (<see cref="CheckingProfile.CritiqueChecker"/>) are built in; a model package registers its own (the arith assembly
-/// registers <c>step-scores</c>), so the core never references a model's specifics. Thread-safe.
+/// (<see cref="CheckingProfile.CritiqueChecker"/>) are built in; a model package registers its own through
+/// <see cref="SolverServices.RegisterChecker"/> (the arith assembly registers <c>step-scores</c>), so the core never
+/// references a model's specifics. Thread-safe.
 /// </summary>
-public static class CandidateCheckers
+internal static class CandidateCheckers
 {
     /// <summary>Name → factory.</summary>
     private static readonly ConcurrentDictionary<string, Func<SolverServices, ICandidateChecker?>> Factories = new(StringComparer.Ordinal)
@@ -20,20 +21,17 @@ public static class CandidateCheckers
     };
 
     /// <summary>
-    /// Registers (or replaces) the checker <paramref name="name"/>. The factory returns null when the checker cannot run
+    /// Registers (or replaces) the checker <paramref name="name"/> (<see cref="SolverServices.RegisterChecker"/>). The factory returns null when the checker cannot run
     /// with the services given (e.g. step scores without a scorer); the pipeline then checks with written critiques.
     /// </summary>
     /// <param name="name">The name prompt sets use in <c>checking.checker</c>.</param>
     /// <param name="factory">Makes the checker from the pipeline's services (called once per built pipeline; must do no I/O).</param>
-    public static void Register(string name, Func<SolverServices, ICandidateChecker?> factory)
+    internal static void Register(string name, Func<SolverServices, ICandidateChecker?> factory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(factory);
         Factories[name] = factory;
     }
-
-    /// <summary>Whether <paramref name="name"/> is registered now.</summary>
-    public static bool IsRegistered(string name) => Factories.ContainsKey(name);
 
     /// <summary>
     /// Makes the checker <paramref name="name"/>; when it is not registered and <paramref name="provider"/> names an
@@ -51,7 +49,7 @@ public static class CandidateCheckers
 
         return factory is null
             ? throw new InvalidOperationException(
-                $"Prompt set '{services.Prompts?.Name}' checks with '{name}'{(provider is null ? "" : $" from {provider}")}, which no loaded assembly registers (CandidateCheckers.Register). Known: {string.Join(", ", Factories.Keys.Order(StringComparer.Ordinal))}.")
+                $"Prompt set '{services.Prompts?.Name}' checks with '{name}'{(provider is null ? "" : $" from {provider}")}, which no loaded assembly registers (SolverServices.RegisterChecker). Known: {string.Join(", ", Factories.Keys.Order(StringComparer.Ordinal))}.")
             : factory(services);
     }
 

@@ -56,7 +56,7 @@ public sealed record SolverServices : IServiceProvider
 
     /// <summary>
     /// The one checker verification and refinement share. Null (default): the prompt set's
-    /// <see cref="CheckingProfile.Checker"/> from <see cref="CandidateCheckers"/>, or written critiques when it cannot
+    /// <see cref="CheckingProfile.Checker"/> registered with <see cref="RegisterChecker"/>, or written critiques when it cannot
     /// run here (see <see cref="ResolveChecking"/>). Give it together with <see cref="Checking"/> to pin both.
     /// </summary>
     public ICandidateChecker? Checker { get; init; }
@@ -161,8 +161,8 @@ public sealed record SolverServices : IServiceProvider
 
     /// <summary>
     /// The checker and profile verification and refinement use: <see cref="Checker"/> and <see cref="Checking"/> when
-    /// given; else the prompt set's checker (<see cref="CheckingProfile.Checker"/>, made by
-    /// <see cref="CandidateCheckers"/>) with its profile; when that checker cannot run here (step scores without a
+    /// given; else the prompt set's checker (<see cref="CheckingProfile.Checker"/>, registered with
+    /// <see cref="RegisterChecker"/>) with its profile; when that checker cannot run here (step scores without a
     /// scorer), written critiques with <see cref="CheckingProfile.Default"/>.
     /// </summary>
     /// <returns>The checker, its profile, and whether the prompt set's checker had to be replaced by written critiques.</returns>
@@ -175,6 +175,16 @@ public sealed record SolverServices : IServiceProvider
         if (CandidateCheckers.Create(profile.Checker, profile.Provider, this) is { } made) return (made, profile, false);
         return (CandidateCheckers.Critique(this), CheckingProfile.Default, true);
     }
+
+    /// <summary>
+    /// Registers (or replaces) the checker a prompt set can name in <c>checking.checker</c>. The factory returns null
+    /// when the checker cannot run with the services given (e.g. step scores without a scorer); the pipeline then checks
+    /// with written critiques. A model package calls this when it loads (the arith assembly registers
+    /// <c>step-scores</c> from a module initializer; <c>checking.provider</c> names the assembly to load).
+    /// </summary>
+    /// <param name="name">The checker's name.</param>
+    /// <param name="factory">Makes the checker from a pipeline's services (once per built pipeline; must do no I/O).</param>
+    public static void RegisterChecker(string name, Func<SolverServices, ICandidateChecker?> factory) => CandidateCheckers.Register(name, factory);
 
     /// <inheritdoc />
     /// <remarks>Answers each service of this record by its type (the generator, model, scorer, tokenizer, prompt set,

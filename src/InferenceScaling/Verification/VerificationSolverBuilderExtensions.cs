@@ -25,7 +25,7 @@ public static class VerificationSolverBuilderExtensions
         {
             var (checker, profile, _) = services.ResolveChecking();
             var options = configure is null ? profile.Verification : configure(profile.Verification) ?? throw new InvalidOperationException("UseVerification's configure returned null.");
-            return new VerificationSolver(inner, checker, options);
+            return new VerificationSolver(inner, checker, options, services.TimeProvider);
         });
     }
 

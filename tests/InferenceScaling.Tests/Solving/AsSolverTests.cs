@@ -1,6 +1,8 @@
 using InferenceScaling.Prompts;
+using InferenceScaling.Refinement;
 using InferenceScaling.Runtime;
 using InferenceScaling.Solving;
+using InferenceScaling.Verification;
 
 namespace InferenceScaling.Tests.Solving;
 
@@ -32,6 +34,20 @@ public sealed class AsSolverTests
 
         Assert.Equal((128, 0.8f), (arith.MaxTokens, arith.Temperature));
         Assert.Equal(96, chat.MaxTokens);
+    }
+
+    [Fact]
+    public async Task ReadmeExample_VerifiesByStepScoresAndRefinesOnTheShippedModel()
+    {
+        using var model = DecoderModel.Load(RepoPaths.ShippedModel, new DecoderModelOptions { IntraOpThreads = 1 });
+        var solver = model.AsSolver(b => b.UseVerification().UseRefinement());
+
+        Solution s = await solver.SolveAsync("Tom has 12 apples. He buys 7 more. Then he triples them. How many apples does he have now?", Budget.Thorough);
+
+        Assert.Equal("57", s.Answer);
+        // arith's profile: the step-score checker (per-step scores on every check), and refinement after it.
+        Assert.All(s.Verification!.Checks, c => Assert.NotNull(c.Steps));
+        Assert.NotNull(s.Refinement);
     }
 
     [Fact]
