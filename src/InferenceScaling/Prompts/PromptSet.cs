@@ -205,7 +205,10 @@ public sealed class PromptSet
     /// The tools the set declares (<c>tools</c> in <c>prompt-set.json</c>), by name (e.g. <c>calc</c>); empty when none.
     /// Each says how a call looks in this format and how the answer is written back (<see cref="ToolTrigger"/>).
     /// </summary>
-    public IReadOnlyDictionary<string, ToolTrigger> Tools { get; private init; } = new Dictionary<string, ToolTrigger>();
+    internal IReadOnlyDictionary<string, ToolTrigger> Tools { get; private init; } = new Dictionary<string, ToolTrigger>();
+
+    /// <summary>The names of the tools the set declares (what <c>--tools</c> and <see cref="ToolSet.FromPromptSet(PromptSet, IEnumerable{string}, Tokenization.ModelTokenizer, int)"/> take); empty when none.</summary>
+    public IReadOnlyCollection<string> ToolNames => (IReadOnlyCollection<string>)Tools.Keys;
 
     /// <summary>
     /// The most tokens a solution in this format needs (<c>max_new_tokens</c> in <c>prompt-set.json</c>), or null to

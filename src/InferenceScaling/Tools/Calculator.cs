@@ -14,7 +14,7 @@ namespace InferenceScaling.Tools;
 /// Never throws for a bad expression: <see cref="Evaluate"/> returns an error result whose text names the problem (the
 /// text a tool call writes back into the trace). Thread-safe: it holds only its options.
 /// </remarks>
-public sealed class Calculator
+internal sealed class Calculator
 {
     /// <summary>The limits.</summary>
     private readonly CalculatorOptions _options;

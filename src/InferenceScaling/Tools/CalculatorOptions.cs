@@ -4,7 +4,7 @@ namespace InferenceScaling.Tools;
 /// Limits that keep <see cref="Calculator"/> cheap and bounded whatever a model writes. Immutable; validated when the
 /// calculator is created.
 /// </summary>
-public sealed record CalculatorOptions
+internal sealed record CalculatorOptions
 {
     /// <summary>Longest expression accepted, in characters. Default 256.</summary>
     public int MaxExpressionLength { get; init; } = 256;

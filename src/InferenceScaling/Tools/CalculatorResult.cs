@@ -6,4 +6,4 @@ namespace InferenceScaling.Tools;
 /// The value (an integer <c>-12</c>, a terminating decimal <c>2.5</c>, or otherwise a fraction in lowest terms
 /// <c>7/3</c>), or the error text (<c>division by zero</c>, <c>unexpected 'x' at 3</c>, …).
 /// </param>
-public readonly record struct CalculatorResult(bool IsError, string Text);
+internal readonly record struct CalculatorResult(bool IsError, string Text);

@@ -38,10 +38,10 @@ public sealed class ToolSet
     }
 
     /// <summary>The triggers, in the order they are tried.</summary>
-    public IReadOnlyList<ToolTrigger> Triggers { get; }
+    internal IReadOnlyList<ToolTrigger> Triggers { get; }
 
     /// <summary>The calculator the triggers call.</summary>
-    public Calculator Calculator { get; }
+    internal Calculator Calculator { get; }
 
     /// <summary>Names of the triggers (as <c>--tools</c> takes them), comma-separated, for reports and run records.</summary>
     public string Names => string.Join(",", Triggers.Select(t => t.Name));
@@ -64,7 +64,7 @@ public sealed class ToolSet
     /// <param name="vocabularySize">The model's vocabulary size (logits width).</param>
     /// <param name="calculator">The calculator; default <see cref="Tools.Calculator.Default"/>.</param>
     /// <exception cref="ArgumentException">No triggers or more than 32.</exception>
-    public static ToolSet Create(IReadOnlyList<ToolTrigger> triggers, ModelTokenizer tokenizer, int vocabularySize, Calculator? calculator = null)
+    internal static ToolSet Create(IReadOnlyList<ToolTrigger> triggers, ModelTokenizer tokenizer, int vocabularySize, Calculator? calculator = null)
     {
         ArgumentNullException.ThrowIfNull(triggers);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -86,8 +86,16 @@ public sealed class ToolSet
     /// <summary>
     /// The tools <paramref name="names"/> (e.g. <c>["calc"]</c>) of <paramref name="prompts"/>, bound to a tokenizer.
     /// </summary>
+    /// <param name="prompts">The prompt set whose <c>tools</c> entries are named.</param>
+    /// <param name="names">Entry names; a name given twice counts once.</param>
+    /// <param name="tokenizer">The model's tokenizer (answers are encoded with it; which tokens can end a call is read from it once).</param>
+    /// <param name="vocabularySize">The model's vocabulary size (logits width).</param>
     /// <exception cref="ArgumentException">A name the prompt set has no entry for; the message lists the ones it has.</exception>
-    public static ToolSet FromPromptSet(PromptSet prompts, IEnumerable<string> names, ModelTokenizer tokenizer, int vocabularySize, Calculator? calculator = null)
+    public static ToolSet FromPromptSet(PromptSet prompts, IEnumerable<string> names, ModelTokenizer tokenizer, int vocabularySize) =>
+        FromPromptSet(prompts, names, tokenizer, vocabularySize, null);
+
+    /// <summary>As the public overload, with a calculator of other limits (tests).</summary>
+    internal static ToolSet FromPromptSet(PromptSet prompts, IEnumerable<string> names, ModelTokenizer tokenizer, int vocabularySize, Calculator? calculator)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(names);

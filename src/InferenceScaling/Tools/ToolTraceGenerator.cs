@@ -8,7 +8,7 @@ namespace InferenceScaling.Tools;
 /// refinement all decode with the same tools. A request that brings its own injector keeps it. Thread-safe when the
 /// inner generator is.
 /// </summary>
-public sealed class ToolTraceGenerator : DelegatingTraceGenerator
+internal sealed class ToolTraceGenerator : DelegatingTraceGenerator
 {
     /// <summary>Wraps <paramref name="inner"/> so its requests decode with <paramref name="tools"/>.</summary>
     public ToolTraceGenerator(ITraceGenerator inner, ToolSet tools)

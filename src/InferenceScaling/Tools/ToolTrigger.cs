@@ -10,7 +10,7 @@ namespace InferenceScaling.Tools;
 /// trace. The call's form is data: the shipped model's steps (<c>521+9=</c> → <c>530.</c>) and an instruct model's
 /// <c>&lt;tool_call&gt;…&lt;/tool_call&gt;</c> → <c>&lt;tool_response&gt;…&lt;/tool_response&gt;</c> are two entries, not two code paths.
 /// </summary>
-public sealed record ToolTrigger
+internal sealed record ToolTrigger
 {
     /// <summary>The entry's name, as <c>--tools</c> names it (e.g. <c>calc</c>).</summary>
     public required string Name { get; init; }
