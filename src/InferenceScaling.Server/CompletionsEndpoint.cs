@@ -85,7 +85,8 @@ internal static class CompletionsEndpoint
         var echoes = new EchoedPrompt?[job.Prompts.Count];
         if (job.Echo)
         {
-            var scorer = new OnnxContinuationScorer(state.Model);
+            // Through the scheduler's admission, like decoding: echoes never run on the model beside a decode step.
+            var scorer = state.Scheduler.GetService<OnnxContinuationScorer>()!;
             var scored = new List<int>();
             for (var p = 0; p < job.Prompts.Count; p++)
                 if (job.Prompts[p].Ids.Length >= 2 && job.LogProbs is not null) scored.Add(p);

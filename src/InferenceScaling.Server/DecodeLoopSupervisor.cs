@@ -53,6 +53,12 @@ internal sealed class DecodeLoopSupervisor : ITraceGenerator, IAsyncDisposable
     /// <summary>The scheduler requests go to now.</summary>
     public ContinuousBatchScheduler Current => _current;
 
+    /// <summary>
+    /// Scores continuations with the scorer of the scheduler serving at the call, so scoring queues at the same row
+    /// admission as decoding (and follows a replacement scheduler).
+    /// </summary>
+    public IContinuationScorer Scorer => field ??= new CurrentScorer(this);
+
     /// <summary>Whether the decode loop failed and its replacement is not serving yet (from the moment of the fault, before the requests it held fail).</summary>
     public bool IsDegraded => _degraded || _current.Fault is not null;
 
@@ -64,6 +70,13 @@ internal sealed class DecodeLoopSupervisor : ITraceGenerator, IAsyncDisposable
 
     /// <inheritdoc />
     public int CountTokens(string text) => _current.CountTokens(text);
+
+    /// <summary>The current scheduler's continuation scorer, looked up per call.</summary>
+    private sealed class CurrentScorer(DecodeLoopSupervisor owner) : IContinuationScorer
+    {
+        public Task<IReadOnlyList<ContinuationScore>> ScoreAsync(IReadOnlyList<Continuation> items, CancellationToken cancellationToken = default) =>
+            owner._current.GetService<IContinuationScorer>()!.ScoreAsync(items, cancellationToken);
+    }
 
     /// <inheritdoc />
     public object? GetService(Type serviceType, object? serviceKey = null)

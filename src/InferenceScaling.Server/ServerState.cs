@@ -66,7 +66,8 @@ internal sealed class ServerState : IAsyncDisposable
             var services = new SolverServices
             {
                 Generator = Generator, Model = model, Tokenizer = model.Tokenizer, Prompts = Prompts,
-                Scorer = options.Backend is null ? new OnnxContinuationScorer(model) : options.BackendScorer,
+                // The scheduler's scorer: step checks queue at the decode loop's row admission instead of competing with it.
+                Scorer = options.Backend is null ? supervisor.Scorer : options.BackendScorer,
             };
             var (checker, checking, _) = services.ResolveChecking();
             _services = services with { Checker = checker, Checking = checking };

@@ -25,15 +25,25 @@ public sealed class OnnxContinuationScorer : IContinuationScorer
     /// <summary>Most rows per pass.</summary>
     private readonly int _maxRows;
 
+    /// <summary>Who runs the passes when they must share a decode loop's row admission (a scheduler), else null.</summary>
+    private readonly IScoringAdmission? _admission;
+
     /// <summary>Creates a scorer over <paramref name="model"/>.</summary>
     /// <param name="model">The model.</param>
     /// <param name="maxRowsPerPass">Most continuations per forward pass (fewer when the logits would pass 256 MB). Default 64.</param>
     public OnnxContinuationScorer(DecoderModel model, int maxRowsPerPass = 64)
+        : this(model, maxRowsPerPass, null)
+    {
+    }
+
+    /// <summary>A scorer whose passes <paramref name="admission"/> runs (in its own thread, when its rows are admitted).</summary>
+    internal OnnxContinuationScorer(DecoderModel model, int maxRowsPerPass, IScoringAdmission? admission)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRowsPerPass, 1);
         _model = model;
         _maxRows = maxRowsPerPass;
+        _admission = admission;
     }
 
     /// <inheritdoc />
@@ -58,9 +68,7 @@ public sealed class OnnxContinuationScorer : IContinuationScorer
             encoded[i] = (ids, prompt.Length);
         }
 
-        if (encoded.Length == 0) return Task.FromResult<IReadOnlyList<ContinuationScore>>([]);
-        // The passes are synchronous native work: keep them off the caller's thread.
-        return Task.Run<IReadOnlyList<ContinuationScore>>(() => Score(encoded, 0, cancellationToken), cancellationToken);
+        return Run(encoded, 0, cancellationToken);
     }
 
     /// <summary>
@@ -91,44 +99,35 @@ public sealed class OnnxContinuationScorer : IContinuationScorer
             encoded[i] = (ids, promptTokens);
         }
 
-        if (encoded.Length == 0) return Task.FromResult<IReadOnlyList<ContinuationScore>>([]);
-        return Task.Run<IReadOnlyList<ContinuationScore>>(() => Score(encoded, topLogProbs, cancellationToken), cancellationToken);
+        return Run(encoded, topLogProbs, cancellationToken);
     }
 
-    private ContinuationScore[] Score((int[] Ids, int PromptLength)[] encoded, int top, CancellationToken cancellationToken)
+    /// <summary>Runs the passes: through the admission when there is one, else on a pool thread.</summary>
+    private async Task<IReadOnlyList<ContinuationScore>> Run((int[] Ids, int PromptLength)[] encoded, int top, CancellationToken cancellationToken)
     {
-        var results = new ContinuationScore[encoded.Length];
-        // Similar lengths share a pass, so little of it is padding.
-        var order = new int[encoded.Length];
-        for (var i = 0; i < order.Length; i++) order[i] = i;
-        Array.Sort(order, (a, b) => encoded[a].Ids.Length.CompareTo(encoded[b].Ids.Length));
-        using var runOptions = new RunOptions();
-        using var registration = cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions);
-        var vocab = _model.Signature.VocabularySize;
-        var start = 0;
-        while (start < order.Length)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var rows = 1;
-            while (start + rows < order.Length && rows < _maxRows
-                   && (long)(rows + 1) * encoded[order[start + rows]].Ids.Length * vocab <= MaxLogitsPerPass)
-                rows++;
-            try
-            {
-                Pass(encoded, order.AsSpan(start, rows), results, top, runOptions);
-            }
-            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-
-            start += rows;
-        }
-
-        return results;
+        if (encoded.Length == 0) return [];
+        var work = new ScoringWork(this, encoded, top);
+        if (_admission is not null) return await _admission.ScoreAsync(work, cancellationToken).ConfigureAwait(false);
+        // The passes are synchronous native work: keep them off the caller's thread.
+        return await Task.Run(() => work.RunAll(cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
-    private void Pass((int[] Ids, int PromptLength)[] encoded, ReadOnlySpan<int> rows, ContinuationScore[] results, int top, RunOptions runOptions)
+    /// <summary>
+    /// How many rows, from <paramref name="start"/> of <paramref name="order"/> (sorted by length), one pass may take:
+    /// at most the per-pass row limit, and no more than keep the logits within 256 MB.
+    /// </summary>
+    internal int RowsPerPass((int[] Ids, int PromptLength)[] encoded, ReadOnlySpan<int> order, int start)
+    {
+        var vocab = _model.Signature.VocabularySize;
+        var rows = 1;
+        while (start + rows < order.Length && rows < _maxRows
+               && (long)(rows + 1) * encoded[order[start + rows]].Ids.Length * vocab <= MaxLogitsPerPass)
+            rows++;
+        return rows;
+    }
+
+    /// <summary>One forward pass over the given rows (indices into <paramref name="encoded"/>), writing their scores.</summary>
+    internal void Pass((int[] Ids, int PromptLength)[] encoded, ReadOnlySpan<int> rows, ContinuationScore[] results, int top, RunOptions runOptions)
     {
         var sig = _model.Signature;
         var n = rows.Length;

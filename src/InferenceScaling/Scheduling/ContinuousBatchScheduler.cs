@@ -25,7 +25,7 @@ namespace InferenceScaling.Scheduling;
 /// <para>Thread-safe: any number of callers may generate at once. The model is not owned. Dispose to stop the loop;
 /// requests still running then fail with <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
-public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
+public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable, IScoringAdmission
 {
     /// <summary>Name of the meter the scheduler (and the server) publish on: <c>InferenceScaling</c>.</summary>
     public const string MeterName = "InferenceScaling";
@@ -39,8 +39,8 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
     /// <summary>Settings.</summary>
     private readonly SchedulerOptions _options;
 
-    /// <summary>Requests waiting for admission. Bounded: a full queue makes library callers wait (back-pressure).</summary>
-    private readonly Channel<Job> _queue;
+    /// <summary>Requests (traces to generate, continuations to score) waiting for admission. Bounded: a full queue makes library callers wait (back-pressure).</summary>
+    private readonly Channel<Work> _queue;
 
     /// <summary>Stops the loop on dispose.</summary>
     private readonly CancellationTokenSource _shutdown = new();
@@ -71,8 +71,8 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
     /// <summary>Rows being admitted, reused.</summary>
     private readonly TraceRow[] _admitting;
 
-    /// <summary>Jobs taken from the queue with rows still to admit, in arrival order.</summary>
-    private readonly List<Job> _pending = [];
+    /// <summary>Requests taken from the queue with rows still to admit (or score), in arrival order.</summary>
+    private readonly List<Work> _pending = [];
 
     /// <summary>Jobs with rows in the batch.</summary>
     private readonly List<Job> _active = [];
@@ -88,7 +88,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
 
     // Shared counters, written by the loop with Interlocked/Volatile and read by any thread.
     private int _queued, _activeRows, _activeRequests, _maxShared;
-    private long _steps, _sharedSteps, _tokens, _prefills, _completed, _abandoned;
+    private long _steps, _sharedSteps, _tokens, _prefills, _completed, _abandoned, _scoringPasses, _scoredRows;
     private double _tokensPerSecond;
     private int _disposed;
 
@@ -110,7 +110,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         _options = options ?? new SchedulerOptions();
-        _queue = Channel.CreateBounded<Job>(new BoundedChannelOptions(_options.QueueCapacity)
+        _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(_options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
@@ -172,18 +172,22 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         RequestsCompleted = Interlocked.Read(ref _completed),
         RequestsAbandoned = Interlocked.Read(ref _abandoned),
         TokensPerSecond = Volatile.Read(ref _tokensPerSecond),
+        ScoringPasses = Interlocked.Read(ref _scoringPasses),
+        ScoredContinuations = Interlocked.Read(ref _scoredRows),
     };
 
-    /// <summary>The scorer <see cref="GetService"/> hands out, made on first request.</summary>
+    /// <summary>The scorer <see cref="GetService"/> hands out (its passes go through this scheduler's admission), made on first request.</summary>
     private OnnxContinuationScorer? _scorer;
 
     /// <inheritdoc />
     public int CountTokens(string text) => _model.Tokenizer.Encode(text).Length;
 
     /// <inheritdoc />
-    /// <remarks>Answers <see cref="DecoderModel"/>, <see cref="Tokenization.ModelTokenizer"/> and
-    /// <see cref="IContinuationScorer"/> (one <see cref="OnnxContinuationScorer"/> over the same model, made on first
-    /// request), and this generator itself.</remarks>
+    /// <remarks>Answers <see cref="DecoderModel"/>, <see cref="Tokenization.ModelTokenizer"/>,
+    /// <see cref="IContinuationScorer"/> and <see cref="OnnxContinuationScorer"/> (one scorer over the same model,
+    /// made on first request, whose passes queue here with the generation requests: they are admitted in arrival
+    /// order against the same <see cref="SchedulerOptions.MaxRows"/> and KV budget and run on the decode loop's
+    /// thread between steps, so scoring and decoding never run on the model at once), and this generator itself.</remarks>
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
@@ -192,8 +196,19 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         if (serviceType == typeof(DecoderModel)) return _model;
         if (serviceType == typeof(Tokenization.ModelTokenizer)) return _model.Tokenizer;
         if (serviceType == typeof(IContinuationScorer) || serviceType == typeof(OnnxContinuationScorer))
-            return LazyInitializer.EnsureInitialized(ref _scorer, () => new OnnxContinuationScorer(_model));
+            return LazyInitializer.EnsureInitialized(ref _scorer, () => new OnnxContinuationScorer(_model, _options.MaxRows, this));
         return null;
+    }
+
+    /// <inheritdoc />
+    async Task<ContinuationScore[]> IScoringAdmission.ScoreAsync(ScoringWork work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var job = new ScoreJob(work, cancellationToken);
+        await EnqueueAsync(job, cancellationToken).ConfigureAwait(false);
+        // Cancelling drops the job from the queue at the loop's next look; a pass already running finishes first.
+        using var registration = cancellationToken.Register(static o => ((ScoreJob)o!).Cancel(), job);
+        return await job.Completion.Task.ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -248,7 +263,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         }
     }
 
-    private async Task EnqueueAsync(Job job, CancellationToken cancellationToken)
+    private async Task EnqueueAsync(Work job, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _queued);
         try
@@ -308,18 +323,18 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         finally
         {
             var reason = failure ?? new ObjectDisposedException(nameof(ContinuousBatchScheduler), "The scheduler was shut down before the request finished.");
-            foreach (var job in _active) job.Output.Writer.TryComplete(reason);
+            foreach (var job in _active) job.Fail(reason);
             foreach (var job in _pending)
             {
                 LeaveQueue(job);
-                job.Output.Writer.TryComplete(reason);
+                job.Fail(reason);
             }
 
             _queue.Writer.TryComplete();
             while (_queue.Reader.TryRead(out var job))
             {
                 Interlocked.Decrement(ref _queued);
-                job.Output.Writer.TryComplete(reason);
+                job.Fail(reason);
             }
 
             Volatile.Write(ref _activeRows, 0);
@@ -327,7 +342,10 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         }
     }
 
-    /// <summary>Takes new requests and deals free rows round-robin over the waiting ones, prefilling first-timers.</summary>
+    /// <summary>
+    /// Takes new requests and deals free rows round-robin over the waiting ones: generation rows join the batch
+    /// (first-timers are prefilled), scoring rows run their pass at once and leave.
+    /// </summary>
     private void Admit(RunOptions runOptions)
     {
         var free = _options.MaxRows - _loop.Rows;
@@ -336,8 +354,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         {
             if (job.IsAbandoned)
             {
-                LeaveQueue(job);
-                CountAbandoned(job);
+                DropPending(job);
                 continue;
             }
 
@@ -358,8 +375,8 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
             foreach (var job in _pending)
             {
                 if (free == 0) break;
-                if (job.IsAbandoned || job.Admitted + job.Grant >= job.Count || job.Active + job.Grant >= cap) continue;
-                var cost = job.Plan.PromptTokens + job.Plan.MaxLength;
+                if (job.IsAbandoned || job.Admitted + job.Grant >= job.Count || job.Grant >= job.RowLimit(cap)) continue;
+                var cost = job.RowCost(job.Admitted + job.Grant);
                 if (budget is { } b && rows > 0 && reserved + cost > b)
                 {
                     // Strict order at the budget: nobody overtakes the request that does not fit.
@@ -385,11 +402,16 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
                 continue;
             }
 
-            if (job.Grant > 0) AdmitRows(job, runOptions);
+            if (job.Grant > 0)
+            {
+                if (job is Job decode) AdmitRows(decode, runOptions);
+                else RunScorePass((ScoreJob)job, runOptions);
+            }
+
             if (job.Admitted == job.Count || job.IsFinished)
             {
                 // Every row has joined (or been cancelled before joining): the forked cache is no longer needed.
-                job.Prefilled = null;
+                if (job is Job decode) decode.Prefilled = null;
                 LeaveQueue(job);
                 _pending.RemoveAt(i--);
             }
@@ -445,6 +467,30 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         job.Grant = 0;
         Volatile.Write(ref _activeRows, _loop.Rows);
         Volatile.Write(ref _activeRequests, _active.Count);
+    }
+
+    /// <summary>Runs one scoring pass over the job's granted rows; the rows leave with it, and the last pass answers the caller.</summary>
+    private void RunScorePass(ScoreJob job, RunOptions runOptions)
+    {
+        LeaveQueue(job);
+        try
+        {
+            job.Work.RunPass(job.Grant, runOptions);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            // One call's failure is that caller's problem; the batch is untouched (the pass shares none of its state).
+            job.Fail(ex);
+            job.Admitted = job.Count;
+            job.Grant = 0;
+            return;
+        }
+
+        Interlocked.Increment(ref _scoringPasses);
+        Interlocked.Add(ref _scoredRows, job.Grant);
+        job.Admitted += job.Grant;
+        job.Grant = 0;
+        if (job.Admitted == job.Count) job.Completion.TrySetResult(job.Work.Results);
     }
 
     /// <summary>Samples every row, lets finished and abandoned rows leave, and runs one decode step for the rest.</summary>
@@ -514,15 +560,15 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
     }
 
     /// <summary>Forgets a pending job whose caller left.</summary>
-    private void DropPending(Job job)
+    private void DropPending(Work job)
     {
         LeaveQueue(job);
         CountAbandoned(job);
-        job.Prefilled = null;
+        job.Dropped();
     }
 
     /// <summary>Takes a job off the queue-length figure, once.</summary>
-    private void LeaveQueue(Job job)
+    private void LeaveQueue(Work job)
     {
         if (job.LeftQueue) return;
         job.LeftQueue = true;
@@ -530,7 +576,7 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
     }
 
     /// <summary>Counts an abandoned job, once.</summary>
-    private void CountAbandoned(Job job)
+    private void CountAbandoned(Work job)
     {
         if (job.AbandonCounted) return;
         job.AbandonCounted = true;
@@ -554,8 +600,75 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         }
     }
 
-    /// <summary>One request in the scheduler. Mutable fields are touched only by the decode loop, except the abandon flag.</summary>
-    private sealed class Job(int[] prompt, DecodePlan plan)
+    /// <summary>
+    /// One request waiting for rows: traces to generate (<see cref="Job"/>) or continuations to score
+    /// (<see cref="ScoreJob"/>). Mutable fields are touched only by the decode loop, except the caller's abandon flag.
+    /// </summary>
+    private abstract class Work
+    {
+        /// <summary>Rows the request needs in all.</summary>
+        public abstract int Count { get; }
+
+        /// <summary>Whether the caller left (or cancelled) before the request finished.</summary>
+        public abstract bool IsAbandoned { get; }
+
+        /// <summary>Whether the request is answered in full.</summary>
+        public abstract bool IsFinished { get; }
+
+        /// <summary>Whether the job no longer counts as queued (it prefilled or ran a pass, finished, or was dropped).</summary>
+        public bool LeftQueue { get; set; }
+
+        public bool AbandonCounted { get; set; }
+
+        /// <summary>Rows that joined the batch, were scored, or were answered as cancelled before joining.</summary>
+        public int Admitted { get; set; }
+
+        /// <summary>Rows granted in the current admission round.</summary>
+        public int Grant { get; set; }
+
+        /// <summary>Most rows this round may grant, under the per-request cap <paramref name="cap"/>.</summary>
+        public abstract int RowLimit(int cap);
+
+        /// <summary>KV tokens row <paramref name="row"/> reserves while it is in the batch (or in its pass).</summary>
+        public abstract long RowCost(int row);
+
+        /// <summary>Fails the request with <paramref name="reason"/> (the loop died or the scheduler shut down).</summary>
+        public abstract void Fail(Exception reason);
+
+        /// <summary>The loop let go of the abandoned request.</summary>
+        public abstract void Dropped();
+    }
+
+    /// <summary>Continuations to score: each pass takes the rows it is granted, runs at once and leaves.</summary>
+    private sealed class ScoreJob(ScoringWork work, CancellationToken cancellationToken) : Work
+    {
+        public ScoringWork Work { get; } = work;
+
+        /// <summary>Answered by the decode loop; continuations run asynchronously so the loop never runs a caller's code.</summary>
+        public TaskCompletionSource<ContinuationScore[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override int Count => Work.Count;
+
+        // Cancelled even after the caller was answered (cancelled): a job the loop still holds must never get rows.
+        public override bool IsAbandoned => cancellationToken.IsCancellationRequested;
+
+        public override bool IsFinished => Completion.Task.IsCompleted;
+
+        // A pass is one forward run: the scorer's own per-pass limit (rows, logits memory) bounds it too.
+        public override int RowLimit(int cap) => Math.Min(cap, Work.NextPassLimit);
+
+        public override long RowCost(int row) => Work.TokensOf(row);
+
+        public override void Fail(Exception reason) => Completion.TrySetException(reason);
+
+        public override void Dropped() => Cancel();
+
+        /// <summary>The caller cancelled: answered at once; the loop drops the job at its next look.</summary>
+        public void Cancel() => Completion.TrySetCanceled(cancellationToken);
+    }
+
+    /// <summary>Traces to generate: its rows join the batch and leave as they finish.</summary>
+    private sealed class Job(int[] prompt, DecodePlan plan) : Work
     {
         /// <summary>Set by the caller's thread when it stops reading.</summary>
         private volatile bool _abandoned;
@@ -566,25 +679,14 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
 
         public TraceRequest Request => Plan.Request;
 
-        public int Count => Plan.Request.Count;
+        public override int Count => Plan.Request.Count;
 
         /// <summary>Traces go to the caller here; unbounded because a request has at most <see cref="Count"/>.</summary>
         public Channel<Trace> Output { get; } = Channel.CreateUnbounded<Trace>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
         public PrefilledPrompt? Prefilled { get; set; }
 
-        /// <summary>Whether the job no longer counts as queued (it prefilled, finished, or was dropped).</summary>
-        public bool LeftQueue { get; set; }
-
-        public bool AbandonCounted { get; set; }
-
         public long DecodeStart { get; set; }
-
-        /// <summary>Rows that joined the batch or were answered as cancelled before joining.</summary>
-        public int Admitted { get; set; }
-
-        /// <summary>Rows granted in the current admission round.</summary>
-        public int Grant { get; set; }
 
         /// <summary>Rows now in the batch.</summary>
         public int Active { get; set; }
@@ -592,14 +694,22 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
         /// <summary>Traces handed to the caller.</summary>
         public int Delivered { get; set; }
 
-        public bool IsFinished => Delivered >= Count;
+        public override bool IsFinished => Delivered >= Count;
 
         public int ControlVersion { get; set; } = -1;
 
         public bool CheckControl { get; set; }
 
-        public bool IsAbandoned => _abandoned && !IsFinished;
+        public override bool IsAbandoned => _abandoned && !IsFinished;
 
         public void Abandon() => _abandoned = true;
+
+        public override int RowLimit(int cap) => cap - Active;
+
+        public override long RowCost(int row) => Plan.PromptTokens + Plan.MaxLength;
+
+        public override void Fail(Exception reason) => Output.Writer.TryComplete(reason);
+
+        public override void Dropped() => Prefilled = null;
     }
 }

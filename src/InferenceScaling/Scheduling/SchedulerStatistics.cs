@@ -35,4 +35,10 @@ public sealed record SchedulerStatistics
 
     /// <summary>Decoded tokens per second of decode time, smoothed over recent steps.</summary>
     public required double TokensPerSecond { get; init; }
+
+    /// <summary>Scoring passes run between decode steps for the scheduler's continuation scorer.</summary>
+    public long ScoringPasses { get; init; }
+
+    /// <summary>Continuations scored in those passes (rows admitted for scoring).</summary>
+    public long ScoredContinuations { get; init; }
 }

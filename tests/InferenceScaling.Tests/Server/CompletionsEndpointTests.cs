@@ -68,6 +68,8 @@ public sealed class CompletionsEndpointTests(ShippedModelFixture fixture) : ICla
         Assert.Equal(JsonValueKind.Null, choice.GetProperty("logprobs").GetProperty("top_logprobs")[0].ValueKind);
         for (var i = 1; i < ids.Length; i++) Assert.Equal(expected.TokenLogProbs[i - 1], values[i].GetSingle(), 5);
         Assert.Equal(0, body.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        // The echo was scored at the scheduler's row admission, not beside it.
+        Assert.Equal(1, server.State.Scheduler.Statistics.ScoringPasses);
     }
 
     [Fact]
