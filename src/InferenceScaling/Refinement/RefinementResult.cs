@@ -1,3 +1,5 @@
+using InferenceScaling.Voting;
+
 namespace InferenceScaling.Refinement;
 
 /// <summary>What the refinement stage did: the gate's decision, every round, and the answer before and after.</summary>
@@ -23,6 +25,14 @@ public sealed record RefinementResult
 
     /// <summary>The answer key after refinement.</summary>
     public required string? FinalAnswerKey { get; init; }
+
+    /// <summary>
+    /// When refinement changed the answer: the pool it chose from (the vote's ballots as they voted plus every finished
+    /// revision), with the answers it replaced set aside and the accepted answer ranked first, whatever its count —
+    /// the accepted revision was chosen by its check, not by this count, and <see cref="VoteTally.Share"/> and
+    /// <see cref="VoteTally.Confidence"/> say how much of the pool is behind it. Null when the answer is unchanged.
+    /// </summary>
+    public VoteTally? Tally { get; init; }
 
     /// <summary>Whether refinement changed the answer.</summary>
     public bool Changed => !string.Equals(OriginalAnswerKey, FinalAnswerKey, StringComparison.Ordinal);

@@ -160,6 +160,7 @@ public sealed class RefinementSolver : DelegatingSolver, ISolverStage
         var revisionsDrawn = 0;
 
         var deadline = false;
+        var replaced = new HashSet<string>(StringComparer.Ordinal);
         for (var number = 1; number <= budget.MaxRefinementRounds; number++)
         {
             var usage = default(Usage);
@@ -374,6 +375,7 @@ public sealed class RefinementSolver : DelegatingSolver, ISolverStage
             total += usage;
             if (accepted)
             {
+                replaced.Add(current.Key);
                 current = (candidate.Trace, candidate.Answer, candidate.AnswerKey!);
                 known = confirm;
             }
@@ -395,16 +397,40 @@ public sealed class RefinementSolver : DelegatingSolver, ISolverStage
             FinalAnswerKey = current.Key == originalKey ? solution.AnswerKey : current.Key,
             Usage = total,
         };
+        if (!result.Changed)
+        {
+            return solution with
+            {
+                StopReason = deadline ? StopReason.Deadline : solution.StopReason,
+                Usage = solution.Usage + total,
+                Refinement = result,
+            };
+        }
+
+        var pool = PoolTally(box, replaced, current.Key);
+        result = result with { Tally = pool };
         return solution with
         {
             Answer = current.Answer,
             AnswerKey = result.FinalAnswerKey,
             WinningTrace = current.Trace,
-            Stage = result.Changed ? SolutionStage.Refinement : solution.Stage,
+            VoteShare = pool.Share,
+            Confidence = pool.Confidence,
+            Tally = pool,
+            Tallies = new Dictionary<SolutionStage, VoteTally>(solution.Tallies) { [SolutionStage.Refinement] = pool },
+            Stage = SolutionStage.Refinement,
             StopReason = deadline ? StopReason.Deadline : solution.StopReason,
             Usage = solution.Usage + total,
             Refinement = result,
         };
+    }
+
+    /// <summary>The pool tally with the replaced answers set aside and the accepted one ranked first (see <see cref="RefinementResult.Tally"/>).</summary>
+    private static VoteTally PoolTally(BallotBox box, HashSet<string> replaced, string accepted)
+    {
+        var order = Comparer<AnswerGroup>.Create((x, y) =>
+            x.Key == accepted ? (y.Key == accepted ? 0 : -1) : y.Key == accepted ? 1 : VoteTally.DefaultOrder.Compare(x, y));
+        return VoteTally.FromWeights(box.Ballots, b => replaced.Contains(b.Key!) ? null : 1.0, order);
     }
 
     /// <summary>

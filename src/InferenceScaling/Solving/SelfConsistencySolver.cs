@@ -186,6 +186,7 @@ public sealed class SelfConsistencySolver : ISolver
             VoteShare = tally.Share,
             Confidence = tally.Confidence,
             Tally = tally,
+            Tallies = new Dictionary<SolutionStage, VoteTally> { [SolutionStage.Vote] = tally },
             WinningTrace = winner is null ? null : BestTrace(winner),
             Traces = run.Traces,
             Ballots = run.Box.Ballots,

@@ -23,10 +23,10 @@ public sealed record Solution
     /// <summary>The chosen answer's group key (canonical form), or null with <see cref="Answer"/>.</summary>
     public required string? AnswerKey { get; init; }
 
-    /// <summary>The chosen answer's share of the vote weight (of the votes, under majority voting), in [0, 1].</summary>
+    /// <summary>The chosen answer's share of the vote weight in <see cref="Tally"/> (of the votes, under majority voting), in [0, 1].</summary>
     public required double VoteShare { get; init; }
 
-    /// <summary>Posterior probability that the chosen answer stays ahead of the runner-up (<see cref="BetaPosterior"/>).</summary>
+    /// <summary>Posterior probability that the chosen answer stays ahead of the runner-up in <see cref="Tally"/> (<see cref="BetaPosterior"/>).</summary>
     public required double Confidence { get; init; }
 
     /// <summary>
@@ -36,8 +36,15 @@ public sealed record Solution
     /// </summary>
     public SolutionStage Stage { get; init; }
 
-    /// <summary>The tally of the vote (rule's ranking, counts, weights, abstentions).</summary>
+    /// <summary>
+    /// The tally of the stage that produced the answer (<see cref="Stage"/>; its winner is <see cref="Answer"/>): the
+    /// vote's (rule's ranking, counts, weights, abstentions), verification's re-weighed vote, or refinement's pool with
+    /// the revisions. <see cref="VoteShare"/> and <see cref="Confidence"/> are its share and confidence.
+    /// </summary>
     public required VoteTally Tally { get; init; }
+
+    /// <summary>Each stage's tally, by stage (<see cref="Tally"/> is the one of <see cref="Stage"/>).</summary>
+    public IReadOnlyDictionary<SolutionStage, VoteTally> Tallies { get; init; } = new Dictionary<SolutionStage, VoteTally>();
 
     /// <summary>The full distribution of answers, winner first (the tally's groups).</summary>
     public IReadOnlyList<AnswerGroup> Distribution => Tally.Groups;
@@ -83,9 +90,10 @@ public sealed record Solution
 
     /// <summary>
     /// The refinement stage's rounds, or null when no refinement stage ran. When refinement changed the answer
-    /// (<see cref="RefinementResult.Changed"/>), <see cref="Answer"/>, <see cref="AnswerKey"/> and
-    /// <see cref="WinningTrace"/> are the accepted revision's, while <see cref="Tally"/>, <see cref="VoteShare"/> and
-    /// <see cref="Confidence"/> still describe the vote before refinement.
+    /// (<see cref="RefinementResult.Changed"/>), <see cref="Stage"/> is <see cref="SolutionStage.Refinement"/> and
+    /// <see cref="Answer"/>, <see cref="AnswerKey"/>, <see cref="WinningTrace"/>, <see cref="Tally"/>,
+    /// <see cref="VoteShare"/> and <see cref="Confidence"/> are the accepted revision's (<see cref="RefinementResult.Tally"/>);
+    /// the earlier stages' tallies stay in <see cref="Tallies"/>.
     /// </summary>
     public RefinementResult? Refinement { get; init; }
 }

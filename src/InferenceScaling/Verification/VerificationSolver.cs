@@ -198,6 +198,7 @@ public sealed class VerificationSolver : DelegatingSolver, ISolverStage
             VoteShare = tally.Share,
             Confidence = tally.Confidence,
             Tally = tally,
+            Tallies = new Dictionary<SolutionStage, VoteTally>(solution.Tallies) { [SolutionStage.Verification] = tally },
             WinningTrace = GroupTraces.Ranked(winner)[0].Trace,
             Stage = SolutionStage.Verification,
             StopReason = deadline ? StopReason.Deadline : solution.StopReason,
