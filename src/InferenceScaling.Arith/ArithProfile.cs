@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using InferenceScaling.Refinement;
 using InferenceScaling.Solving;
 using InferenceScaling.Verification;
 
@@ -16,13 +17,18 @@ public static class ArithProfile
     public const string StepScores = "step-scores";
 
     /// <summary>
-    /// Registers <see cref="StepScores"/> with <see cref="SolverServices.RegisterChecker"/>. Runs when this assembly loads; the
+    /// Registers <see cref="StepScores"/> with <see cref="SolverServices.RegisterChecker"/> and continuing from the checked steps
+    /// (<see cref="RevisionSource.ContinueFromCheckedSteps"/>) with <see cref="RevisionSources"/>. Runs when this assembly loads; the
     /// builder loads it when a prompt set names it as <c>checking.provider</c>. Calling it again is harmless.
     /// </summary>
 #pragma warning disable CA2255 // A provider assembly registers its checkers on load: that is what the prompt set's "provider" relies on.
     [ModuleInitializer]
 #pragma warning restore CA2255
-    public static void Register() => SolverServices.RegisterChecker(StepScores, StepScoreCheckerFor);
+    public static void Register()
+    {
+        SolverServices.RegisterChecker(StepScores, StepScoreCheckerFor);
+        RevisionSources.Register(RevisionSource.ContinueFromCheckedSteps, CheckedStepsRevisions.Instance);
+    }
 
     /// <summary>
     /// A <see cref="StepScoreChecker"/> over the services' scorer, decoder and prompt set; null when there is no scorer

@@ -5,10 +5,13 @@ namespace InferenceScaling.Refinement;
 /// <summary>What the refinement stage did: the gate's decision, every round, and the answer before and after.</summary>
 public sealed record RefinementResult
 {
-    /// <summary>Whether the gate let refinement run (the vote was not decisive and there was an answer).</summary>
-    public required bool GateOpened { get; init; }
+    /// <summary>The gate's decision.</summary>
+    public required GateDecision Gate { get; init; }
 
-    /// <summary>The gate's decision in words (e.g. "vote share 56% &lt; 80%").</summary>
+    /// <summary>Whether the gate let refinement run (the vote was not decisive and there was an answer).</summary>
+    public bool GateOpened => Gate is GateDecision.ShareBelowThreshold or GateDecision.ConfidenceBelowThreshold;
+
+    /// <summary>The gate's decision in words, with the figures (e.g. "vote share 56% &lt; 80%").</summary>
     public required string GateReason { get; init; }
 
     /// <summary>Every round, in order (empty when the gate stayed shut). Never more than <see cref="Budget.MaxRefinementRounds"/>.</summary>

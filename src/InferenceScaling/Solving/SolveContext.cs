@@ -11,7 +11,7 @@ internal sealed class SolveContext(BudgetMeter meter) : IDisposable
     /// <summary>The call's budget meter.</summary>
     public BudgetMeter Meter { get; } = meter;
 
-    /// <summary>Every check run in this call, by checker, question and solution.</summary>
+    /// <summary>Every check run in this call, by question and solution.</summary>
     public CheckCache Checks { get; } = new();
 
     /// <summary>
@@ -27,7 +27,7 @@ internal sealed class SolveContext(BudgetMeter meter) : IDisposable
         if (!done) return null;
         check = check! with { Usage = check.Usage with { WallTime = Meter.Since(start) } };
         Meter.SpendCheck(check.Usage);
-        Checks.Add(checker, question, check);
+        Checks.Add(question, check);
         return check;
     }
 

@@ -28,7 +28,7 @@ public sealed class RefinementSolverTests
         var s = await Refined(model).SolveAsync("q", Budget(8, rounds: 2));
 
         Assert.False(s.Refinement!.GateOpened);
-        Assert.StartsWith("decisive vote", s.Refinement.GateReason);
+        Assert.Equal(GateDecision.DecisiveVote, s.Refinement.Gate);
         Assert.Empty(s.Refinement.Rounds);
         Assert.Single(model.Requests);
         Assert.Equal(model.Spent with { WallTime = s.Usage.WallTime }, s.Usage with { StopReason = default });
@@ -99,7 +99,7 @@ public sealed class RefinementSolverTests
 
         var round = Assert.Single(s.Refinement!.Rounds);
         Assert.Equal(RoundOutcome.Rejected, round.Outcome);
-        Assert.Contains("its critique says wrong", round.Reason);
+        Assert.Equal([AcceptanceReason.CritiqueSaysWrong, AcceptanceReason.LeadsReVote], round.Reasons);
         Assert.Equal("7", s.Answer);
         Assert.False(s.Refinement.Changed);
     }
@@ -117,7 +117,7 @@ public sealed class RefinementSolverTests
         var byDefault = await Refined(model).SolveAsync("q", Budget(7, rounds: 1));
         Assert.Equal(RoundOutcome.Rejected, byDefault.Refinement!.Rounds[0].Outcome);
         Assert.Equal("5", byDefault.Refinement.Rounds[0].ReVoteLeader);
-        Assert.Contains("re-vote", byDefault.Refinement.Rounds[0].Reason);
+        Assert.Equal([AcceptanceReason.CritiqueSaysCorrect, AcceptanceReason.ReVotePrefersAnother], byDefault.Refinement.Rounds[0].Reasons);
         Assert.Equal("7", byDefault.Answer);
 
         var critiqueOnly = await Refined(model, new RefinementOptions { Confirmation = RevisionConfirmation.Critique }).SolveAsync("q", Budget(7, rounds: 1));
@@ -282,7 +282,7 @@ public sealed class RefinementSolverTests
         Assert.Contains(model.Requests, r => r.Prompt == "Q: q\nA: 2+1=3.");
         Assert.Equal(" 2+1=3. 3+4=7. Answer: 7", Assert.Single(round.Revisions).Trace.Text);
         Assert.Equal(RoundOutcome.Accepted, round.Outcome);
-        Assert.Contains("scores it higher", round.Reason);
+        Assert.Equal([AcceptanceReason.ScoresHigher], round.Reasons);
         Assert.Equal("7", s.Answer);
         Assert.Equal(0, model.FixRequests);
     }
@@ -298,7 +298,7 @@ public sealed class RefinementSolverTests
 
         var round = Assert.Single(s.Refinement!.Rounds);
         Assert.Equal(RoundOutcome.Rejected, round.Outcome);
-        Assert.Contains("does not score it higher", round.Reason);
+        Assert.Equal([AcceptanceReason.ScoresNoHigher], round.Reasons);
         Assert.Equal("9", s.Answer);
     }
 
