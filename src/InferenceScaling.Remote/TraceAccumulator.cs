@@ -38,6 +38,9 @@ internal sealed class TraceAccumulator
     /// <summary>Text offset where the current segment's text starts (its endpoint counts offsets from there).</summary>
     private int _segmentStart;
 
+    /// <summary>The current request's first text offset, taken as the start of its text; null until its first token.</summary>
+    private int? _offsetShift;
+
     /// <summary>Text length after the last injected text: a stop string must be found past it.</summary>
     private int _stopFloor;
 
@@ -91,7 +94,9 @@ internal sealed class TraceAccumulator
     /// </summary>
     public void AddToken(int id, float logProb, List<TokenLogProb> top, int? textOffset, int pieceLength)
     {
-        var start = textOffset is { } o ? _segmentStart + o : _chars;
+        // The first token of a request starts its text, whatever an endpoint counts offsets from (vLLM: the generated
+        // text; others may count the prompt in).
+        var start = textOffset is { } o ? _segmentStart + o - (_offsetShift ??= o) : _chars;
         _chars = start + pieceLength;
         if (LowConfidence)
         {
@@ -179,6 +184,7 @@ internal sealed class TraceAccumulator
     {
         _segmentStart = _text.Length;
         _chars = _text.Length;
+        _offsetShift = null;
         Finish = null;
     }
 

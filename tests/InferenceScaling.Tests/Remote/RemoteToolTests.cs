@@ -124,6 +124,25 @@ public sealed class RemoteToolTests
     }
 
     [Fact]
+    public async Task OffsetsCountedFromThePromptsStart_StillCutTheStreamAtTheCall()
+    {
+        var fake = new FakeEndpoints();
+        fake.On("a", r => PromptOf(r) switch
+        {
+            // Offsets that count the prompt in, as some endpoints write them.
+            Prompt => FakeEndpoints.Sse([Chunk(Prompt.Length, 100, [" 521", "+", "9", "=", "420"], "stop")]),
+            Prompt + " 521+9=530." => FakeEndpoints.Sse([Chunk(Prompt.Length + 11, 200, [" Answer: 530"], "stop")]),
+            var other => throw new InvalidOperationException($"unexpected prompt '{other}'"),
+        });
+        using var backend = Backend(fake);
+
+        var trace = await backend.TraceGenerator.UseTools(Tools("arith")).GenerateOneAsync(Request());
+
+        Assert.Equal(" 521+9=530. Answer: 530", trace.Text);
+        Assert.Equal("521+9", Assert.Single(trace.ToolCalls).Expression);
+    }
+
+    [Fact]
     public async Task ATraceThatNeverCalls_IsTheSameWithToolsOnAndOff()
     {
         var fake = new FakeEndpoints();
