@@ -12,15 +12,13 @@ namespace InferenceScaling.Cli.Commands;
 /// <summary>
 /// <c>infscale solve</c>: one question, self-consistency under a budget, optionally verified and refined, the vote and
 /// its cost. Verification runs with <c>--verify</c> or when the budget allows checks (<c>thorough</c>: 8); refinement
-/// with <c>--refine</c> or when it allows rounds (<c>thorough</c>: 2). A flag on a budget that allows none uses
-/// <see cref="DefaultChecks"/> checks / <see cref="DefaultRounds"/> round; <c>verifications=0</c> / <c>rounds=0</c> in
-/// the budget turn a stage off.
+/// with <c>--refine</c> or when it allows rounds (<c>thorough</c>: 2). <c>--verify</c> on a budget that allows no
+/// checks uses the prompt set's checks per sample (<see cref="Prompts.CheckingProfile.ChecksFor"/>: every distinct
+/// candidate with arith's step scores; one per four samples with written critiques), <c>--refine</c>
+/// <see cref="DefaultRounds"/> round; <c>verifications=0</c> / <c>rounds=0</c> in the budget turn a stage off.
 /// </summary>
 internal static class SolveCommand
 {
-    /// <summary>Checks used by <c>--verify</c> when the budget allows none.</summary>
-    public const int DefaultChecks = 4;
-
     /// <summary>Rounds used by <c>--refine</c> when the budget allows none.</summary>
     public const int DefaultRounds = 1;
 
@@ -37,7 +35,7 @@ internal static class SolveCommand
         var vote = new Option<string>("--vote") { Description = "majority | logprob | confidence (DeepConf filtered).", DefaultValueFactory = _ => "majority" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var traces = new Option<bool>("--traces") { Description = "Also print every trace." };
-        var verify = new Option<bool>("--verify") { Description = $"Check the candidate answers with the model's critique skill and select by verdicts (on by default when the budget allows checks, e.g. thorough; {DefaultChecks} checks if it allows none)." };
+        var verify = new Option<bool>("--verify") { Description = $"Check the candidate answers with the model's critique skill and select by verdicts (on by default when the budget allows checks, e.g. thorough; if it allows none, the prompt set's checks per sample: every candidate with step scores, a quarter of the samples with written critiques)." };
         var refine = new Option<bool>("--refine") { Description = $"Gated refinement: critique a non-decisive winner, revise, keep only confirmed revisions (on by default when the budget allows rounds, e.g. thorough; {DefaultRounds} round if it allows none)." };
         var selection = new Option<string>("--selection") { Description = "With verification: weighted (votes × p(correct)) | verifier (best verdict score wins).", DefaultValueFactory = _ => "weighted" };
         var model = new ModelArguments();
@@ -55,7 +53,9 @@ internal static class SolveCommand
             if (parse.GetValue(samples) is { } n) b = b with { MaxSamples = n };
             if (parse.GetValue(deadline) is { } d) b = b with { Deadline = Budget.Parse("deadline=" + d).Deadline };
             if (parse.GetValue(target) is { } t) b = b with { TargetConfidence = t };
-            if (parse.GetValue(verify) && b.MaxVerifications == 0) b = b with { MaxVerifications = DefaultChecks };
+            // The number of checks --verify adds depends on the checker, known once the model's prompt set is loaded.
+            var verifyAdds = parse.GetValue(verify) && b.MaxVerifications == 0;
+            if (verifyAdds) b = b with { MaxVerifications = 1 };
             if (parse.GetValue(refine) && b.MaxRefinementRounds == 0) b = b with { MaxRefinementRounds = DefaultRounds };
             b.Validate();
             var select = parse.GetValue(selection)!.ToLowerInvariant() switch
@@ -76,6 +76,7 @@ internal static class SolveCommand
             // With --backend the traces and scores come from the endpoints; the local model gives the prompts and tokenizer.
             using var backend = backendArgs.Create(parse);
             var services = await BackendArguments.ServicesAsync(parse, backend, m, tools, needsScorer: b.MaxVerifications > 0 || b.MaxRefinementRounds > 0, ct).ConfigureAwait(false);
+            if (verifyAdds) b = b with { MaxVerifications = services.ResolveChecking().Profile.ChecksFor(b.MaxSamples) };
             var defaults = services.DefaultSampling();
             services = services with
             {

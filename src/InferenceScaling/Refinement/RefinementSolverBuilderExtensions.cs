@@ -32,8 +32,9 @@ public static class RefinementSolverBuilderExtensions
     }
 
     /// <summary>
-    /// Adds gated self-refinement at this point of the pipeline (a positional stage, as
-    /// <see cref="SolverBuilder.Use(Func{ISolver, ISolver})"/>).
+    /// Adds gated self-refinement without services (a stage of its own, as
+    /// <see cref="SolverBuilder.Use(Func{ISolver, ISolver})"/>; it still runs after verification). Prefer
+    /// <c>UseRefinement()</c> over services, which shares one checker with verification.
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="generator">Generates critiques and revisions.</param>

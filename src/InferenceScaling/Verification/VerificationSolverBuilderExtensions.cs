@@ -30,8 +30,9 @@ public static class VerificationSolverBuilderExtensions
     }
 
     /// <summary>
-    /// Adds verify-and-select with written critiques from <paramref name="generator"/> at this point of the pipeline
-    /// (a positional stage, as <see cref="SolverBuilder.Use(Func{ISolver, ISolver})"/>).
+    /// Adds verify-and-select with written critiques from <paramref name="generator"/>, without services (a stage of
+    /// its own, as <see cref="SolverBuilder.Use(Func{ISolver, ISolver})"/>; it still runs after the vote and before
+    /// refinement). Prefer <c>UseVerification()</c> over services, which shares one checker with refinement.
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="generator">Generates the checks.</param>
@@ -46,7 +47,7 @@ public static class VerificationSolverBuilderExtensions
         return builder.Use(inner => new VerificationSolver(inner, generator, prompts, options));
     }
 
-    /// <summary>Adds verify-and-select with a checker of your choice at this point of the pipeline (a positional stage).</summary>
+    /// <summary>Adds verify-and-select with a checker of your choice, without services (a stage of its own; it still runs after the vote).</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="checker">Checks the candidates.</param>
     /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults.</param>
