@@ -11,7 +11,8 @@ namespace InferenceScaling.Cli.Commands;
 /// critique-weighted and the refinement variants, see <see cref="SweepStrategyCatalog.RegisterSelectionComparison"/>)
 /// at one sample budget on an eval set, writes the sweep's files to <c>--out</c>, and prints accuracy (95% bootstrap
 /// CI), mean generated tokens, and each strategy's paired difference against majority (wrong→right, right→wrong).
-/// Every strategy draws the same traces (the sweep's per-problem seeds); identical requests are decoded once.
+/// Every strategy draws the same traces (every problem with <c>--seed</c>, as eval-verify always has, so its
+/// figures reproduce); identical requests are decoded once.
 /// </summary>
 internal static class EvalVerifyCommand
 {
@@ -24,12 +25,13 @@ internal static class EvalVerifyCommand
         var limit = new Option<int?>("--limit") { Description = "Only the first N problems." };
         var parallel = new Option<int>("--parallel") { Description = "Problems in flight at once.", DefaultValueFactory = _ => 1 };
         var temperature = new Option<float?>("--temperature", "-t") { Description = "Sampling temperature (default: the model folder's, else 0.8)." };
-        var seed = new Option<ulong>("--seed") { Description = "Run seed (each problem samples with a seed from it and the problem id).", DefaultValueFactory = _ => 0UL };
+        var seed = new Option<ulong>("--seed") { Description = "Sampling seed of every problem (as eval-verify always drew; the sweep's per-problem seeds with --seed-per-problem).", DefaultValueFactory = _ => 0UL };
+        var perProblem = new Option<bool>("--seed-per-problem") { Description = "Each problem samples with a seed from --seed and its id, as sweeps do." };
         var output = new Option<string?>("--out") { Description = "Sweep output folder (per-problem.jsonl, summary.csv). Default: a new folder under the temp directory." };
         var model = new ModelArguments();
         var command = new Command("eval-verify", "Measure majority vs verifier selection vs refinement on the same draws (an alias over the sweep harness).")
         {
-            set, samples, checks, rounds, limit, parallel, temperature, seed, output,
+            set, samples, checks, rounds, limit, parallel, temperature, seed, perProblem, output,
         };
         command.Hidden = true;
         model.AddTo(command);
@@ -53,6 +55,7 @@ internal static class EvalVerifyCommand
                 Budgets = [k],
                 Catalog = catalog,
                 Seed = parse.GetValue(seed),
+                SeedPerProblem = parse.GetValue(perProblem),
                 PromptTemplate = services.PromptTemplate,
                 Sampling = defaults with { Temperature = parse.GetValue(temperature) ?? defaults.Temperature },
                 Extractor = services.Extractor,

@@ -74,6 +74,17 @@ public sealed record SweepOptions
     /// </summary>
     public ulong Seed { get; init; }
 
+    /// <summary>
+    /// Whether each problem samples with its own seed (<see cref="SweepRunner.ProblemSeed"/>(seed, problem id), the
+    /// default) or every problem with <see cref="Seed"/> itself (false: how <c>infscale eval-verify</c> has always
+    /// drawn, so its figures can be reproduced exactly). Default true.
+    /// </summary>
+    public bool SeedPerProblem { get; init; } = true;
+
+    /// <summary>The sampling seed of <paramref name="problemId"/> in this run (see <see cref="SeedPerProblem"/>).</summary>
+    /// <param name="problemId">The problem's id.</param>
+    public ulong SeedFor(string problemId) => SeedPerProblem ? SweepRunner.ProblemSeed(Seed, problemId) : Seed;
+
     /// <summary>Turns a question into the prompt the traces continue. Default <see cref="SelfConsistencyOptions.FormatDefaultPrompt"/>.</summary>
     public Func<string, string> PromptTemplate
     {

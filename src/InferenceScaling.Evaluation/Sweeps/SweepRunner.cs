@@ -147,7 +147,7 @@ public sealed class SweepRunner
     private async Task<SweepProblemRecord> RunProblemAsync(EvalProblem problem, ISweepStrategy[] strategies, SweepStrategyContext context, CountingGenerator generator, CancellationToken cancellationToken)
     {
         var options = Options;
-        var seed = ProblemSeed(options.Seed, problem.Id);
+        var seed = options.SeedFor(problem.Id);
         var request = new TraceRequest
         {
             Prompt = options.PromptTemplate(problem.Question),

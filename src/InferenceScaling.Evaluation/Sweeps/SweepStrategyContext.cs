@@ -58,9 +58,9 @@ public sealed class SweepStrategyContext
     /// <summary>The answer checker in effect: <see cref="SweepOptions.AnswerChecker"/>, or the default equivalence check.</summary>
     public Func<string, string?, bool> Checker { get; }
 
-    /// <summary>The sampling seed of a problem in this run (<see cref="SweepRunner.ProblemSeed"/>).</summary>
+    /// <summary>The sampling seed of a problem in this run (<see cref="SweepOptions.SeedFor"/>).</summary>
     /// <param name="problemId">The problem's id.</param>
-    public ulong ProblemSeed(string problemId) => SweepRunner.ProblemSeed(Options.Seed, problemId);
+    public ulong ProblemSeed(string problemId) => Options.SeedFor(problemId);
 
     /// <summary>
     /// A builder for one problem's pipeline over <see cref="Services"/>: self-consistency with the run's prompt,

@@ -29,4 +29,16 @@ public sealed class SweepStrategyContextTests
         Assert.False(none.ChecksAreCheap);
         Assert.True(steps.ChecksAreCheap);
     }
+
+    [Fact]
+    public void ProblemSeed_IsTheRunSeedForEveryProblem_WhenNotPerProblem()
+    {
+        var model = ScriptedPipeline.Model("1");
+        var shared = new SweepStrategyContext(model, new SweepOptions { Seed = 7, SeedPerProblem = false });
+        var perProblem = new SweepStrategyContext(model, new SweepOptions { Seed = 7 });
+
+        Assert.Equal((7UL, 7UL), (shared.ProblemSeed("a"), shared.ProblemSeed("b")));
+        Assert.Equal(SweepRunner.ProblemSeed(7, "a"), perProblem.ProblemSeed("a"));
+        Assert.NotEqual(perProblem.ProblemSeed("a"), perProblem.ProblemSeed("b"));
+    }
 }
