@@ -146,6 +146,22 @@ public sealed class SolverBuilderTests
     }
 
     [Fact]
+    public async Task UseVotingRule_WithVerification_VerifiesFromThatRulesVote()
+    {
+        // No check gives a verdict, so every candidate keeps the unchecked score: the answer is the vote rule's.
+        var model = Model("7", "5", "5");
+        model.SolutionLogProbs[0] = -0.001f;
+        model.SolutionLogProbs[1] = -3f;
+        model.SolutionLogProbs[2] = -3f;
+
+        var majority = await Services(model).AsSolver(b => b.UseVerification()).SolveAsync("q", Budget(3, verifications: 2));
+        var byLogProb = await Services(model).AsSolver(b => b.UseVotingRule(LogProbWeightedVote.Instance).UseVerification()).SolveAsync("q", Budget(3, verifications: 2));
+
+        Assert.NotNull(byLogProb.Verification);
+        Assert.Equal(("5", "7"), (majority.Answer, byLogProb.Answer));
+    }
+
+    [Fact]
     public void UnknownChecker_FailsNamingItAndTheKnownOnes()
     {
         var services = Services(new ScriptedModel()) with { Checking = new CheckingProfile { Checker = "oracle" } };
