@@ -19,7 +19,7 @@ namespace InferenceScaling;
 /// <see cref="TimeSpan"/> or an <see cref="int"/>; <see cref="TryValidate"/> then checks the whole budget (a preset can
 /// exceed a service's sample cap).</para>
 /// </remarks>
-public static class BudgetGrammar
+internal static class BudgetGrammar
 {
     /// <summary>The keys a setting may have (<c>verifications</c> is also read, as <c>checks</c>).</summary>
     public static IReadOnlyList<string> Keys { get; } = ["samples", "tokens", "deadline", "deadline_ms", "confidence", "checks", "rounds", "wave"];

@@ -21,7 +21,7 @@ public sealed record CheckOptions
     /// The verdict words' first tokens, when known (<see cref="Verification.VerdictTokens.FromTokenizer"/>). Null
     /// (default): score from the written verdict token's own probability (see <see cref="SolutionChecker"/>).
     /// </summary>
-    public VerdictTokens? VerdictTokens { get; init; }
+    internal VerdictTokens? VerdictTokens { get; init; }
 
     /// <summary>
     /// The first tokens of the words a check writes after each step it re-checks (the arith format's <c> ok</c> /
@@ -31,7 +31,7 @@ public sealed record CheckOptions
     /// wrong the verdict follows from it and carries no news). A check that calls a step wrong at 55% then scores 0.45
     /// instead of ~0, which a weighted vote can use. Null (default): the verdict token alone.
     /// </summary>
-    public VerdictTokens? StepTokens { get; init; }
+    internal VerdictTokens? StepTokens { get; init; }
 
     /// <summary>
     /// Takes the verdict by recomputation instead of the check's verdict words: called with the candidate solution, the

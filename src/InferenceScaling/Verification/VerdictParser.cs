@@ -13,7 +13,7 @@ namespace InferenceScaling.Verification;
 /// or <c>Verdict: correctness unclear</c> is not a verdict. Anything that matches neither verdict — empty text, a
 /// check cut off before its verdict, <c>Verdict: maybe</c> — is <see cref="VerdictKind.None"/>, never correct.</para>
 /// </remarks>
-public sealed class VerdictParser
+internal sealed class VerdictParser
 {
     /// <summary>The "correct" verdict text.</summary>
     private readonly string _correct;

@@ -7,7 +7,7 @@ namespace InferenceScaling.Verification;
 /// </summary>
 /// <param name="CorrectTokenId">First token of the "correct" verdict word.</param>
 /// <param name="WrongTokenId">First token of the "wrong" verdict word.</param>
-public readonly record struct VerdictTokens(int CorrectTokenId, int WrongTokenId)
+internal readonly record struct VerdictTokens(int CorrectTokenId, int WrongTokenId)
 {
     /// <summary>
     /// Finds the ids with a tokenizer: the first token after the marker's own tokens in

@@ -7,7 +7,7 @@ namespace InferenceScaling.Verification;
 /// at the neutral prior. Ties on score fall to <see cref="VoteTally.DefaultOrder"/> (more votes, then log-probability).
 /// Every ballot weighs 1, so <see cref="VoteTally.Share"/> stays the winner's share of the votes. Immutable and thread-safe.
 /// </summary>
-public sealed class VerifierOnlyVote : IVotingRule
+internal sealed class VerifierOnlyVote : IVotingRule
 {
     /// <summary>Group key → score in [0, 1].</summary>
     private readonly IReadOnlyDictionary<string, double> _scores;

@@ -8,7 +8,7 @@ namespace InferenceScaling.Verification;
 /// prior. Ties fall to <see cref="VoteTally.DefaultOrder"/> (more votes, then log-probability). Immutable and thread-safe.
 /// </summary>
 /// <remarks>The scores come from checks run by <see cref="VerificationSolver"/> before tallying (see <see cref="IVotingRule"/>).</remarks>
-public sealed class VerifierWeightedVote : IVotingRule
+internal sealed class VerifierWeightedVote : IVotingRule
 {
     /// <summary>Group key → score in [0, 1].</summary>
     private readonly IReadOnlyDictionary<string, double> _scores;

@@ -5,7 +5,7 @@ namespace InferenceScaling.Voting;
 /// <c>b</c> for the runner-up, and a uniform prior, the leader's share of the two, <c>p</c>, has posterior
 /// Beta(a + 1, b + 1); the probability that the leader stays ahead is P(p &gt; ½).
 /// </summary>
-public static class BetaPosterior
+internal static class BetaPosterior
 {
     /// <summary>
     /// P(p &gt; ½) for p ~ Beta(a + 1, b + 1), computed exactly: for integer parameters it equals

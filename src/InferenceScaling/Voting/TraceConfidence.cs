@@ -3,7 +3,7 @@ using InferenceScaling.Sampling;
 namespace InferenceScaling.Voting;
 
 /// <summary>DeepConf trace scores computed from <see cref="Trace.TokenConfidences"/>.</summary>
-public static class TraceConfidence
+internal static class TraceConfidence
 {
     /// <summary>
     /// The lowest group confidence (DeepConf): the smallest mean of <paramref name="window"/> consecutive token
