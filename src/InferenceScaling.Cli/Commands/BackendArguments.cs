@@ -93,8 +93,7 @@ internal sealed class BackendArguments
             Generator = backend is null ? new OnnxTraceGenerator(model) : backend.TraceGenerator,
             Model = model,
             Tokenizer = model.Tokenizer,
-            // A chat template is told the tools' definitions (Qwen2.5's "# Tools" block) when tools are on.
-            Prompts = prompts.WithTools(toolSet),
+            Prompts = prompts,
             Scorer = scorer,
             Tools = toolSet,
         };

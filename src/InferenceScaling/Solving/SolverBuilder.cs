@@ -115,6 +115,9 @@ public sealed class SolverBuilder
     public ISolver Build()
     {
         var services = Services;
+        // The prompts tell the model which tools it has (a chat template's tools block) whenever the stages decode with them.
+        if (services is { Tools: { } tools, Prompts: { ToolDefinitions: null } prompts })
+            services = services with { Prompts = prompts.WithTools(tools) };
         if (services is not null && _engineStages.Count > 0 && services.Prompts is not null)
         {
             // One checker for every stage: resolved here once, then pinned in the services the stages see.

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using InferenceScaling.Prompts;
 using InferenceScaling.Sampling;
+using InferenceScaling.Solving;
 using InferenceScaling.Templates;
 using InferenceScaling.Tests.Fakes;
 using InferenceScaling.Tests.Tokenization;
@@ -92,5 +93,19 @@ public sealed class ToolDefinitionRenderingTests
         var generator = new ScriptedTraceGenerator([ScriptedTrace.Answer("4")]).UseTools(tools);
         Assert.Same(tools, generator.GetService<ToolSet>());
         Assert.Null(new ScriptedTraceGenerator([ScriptedTrace.Answer("4")]).GetService<ToolSet>());
+    }
+
+    [Fact]
+    public async Task ASolverBuiltWithTools_SendsTheToolsBlockInItsSolvePrompt_WithoutWithToolsByHand()
+    {
+        var set = PromptSet.Load(InstructMathFolder).WithChatTemplate(QwenMath());
+        var generator = new ScriptedTraceGenerator([ScriptedTrace.Answer("84")]);
+        var solver = new SolverBuilder(new SolverServices { Generator = generator, Prompts = set, Tools = Calc(set) }).Build();
+
+        await solver.SolveAsync("What is 12*7?", Budget.Fast with { MaxSamples = 1 });
+
+        var prompt = Assert.Single(generator.Requests).Prompt;
+        Assert.Equal(set.WithTools(Calc(set)).Solve("What is 12*7?"), prompt);
+        Assert.Contains("# Tools", prompt);
     }
 }
