@@ -27,7 +27,7 @@ public static class ArithProfile
     public static void Register()
     {
         SolverServices.RegisterChecker(StepScores, StepScoreCheckerFor);
-        RevisionSources.Register(RevisionSource.ContinueFromCheckedSteps, CheckedStepsRevisions.Instance);
+        SolverServices.RegisterRevisionSource(RevisionSource.ContinueFromCheckedSteps, CheckedStepsRevisions.Instance);
     }
 
     /// <summary>

@@ -158,7 +158,7 @@ public sealed record ServerOptions
     } = TimeSpan.FromSeconds(30);
 
     /// <summary>The caps every budget is held to: <see cref="MaxSamplesPerRequest"/>, <see cref="MaxTokensPerRequest"/>, <see cref="RequestTimeout"/>, 64 checks, 8 rounds.</summary>
-    public BudgetLimits BudgetLimits => new()
+    internal BudgetLimits BudgetLimits => new()
     {
         MaxSamples = MaxSamplesPerRequest,
         MaxGeneratedTokens = MaxTokensPerRequest,

@@ -4,7 +4,7 @@ namespace InferenceScaling;
 /// The caps <see cref="BudgetGrammar"/> holds every budget to, whatever form it was written in. Immutable; copy with
 /// <c>with</c>. A service narrows them to what one request may spend; the defaults bound what a typo can ask for.
 /// </summary>
-public sealed record BudgetLimits
+internal sealed record BudgetLimits
 {
     /// <summary>The defaults: 1024 samples, no token cap, a 24 h deadline, 64 checks, 8 refinement rounds.</summary>
     public static BudgetLimits Default { get; } = new();

@@ -38,7 +38,7 @@ namespace InferenceScaling.Refinement;
 /// var solver = model.AsSolver(b =&gt; b.UseRefinement().UseVerification());   // either order: verification runs first
 /// </code>
 /// </example>
-public sealed class RefinementSolver : DelegatingSolver, ISolverStage
+internal sealed class RefinementSolver : DelegatingSolver, ISolverStage
 {
     private readonly ITraceGenerator _generator;
     private readonly PromptSet _prompts;

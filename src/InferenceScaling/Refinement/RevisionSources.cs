@@ -5,7 +5,7 @@ namespace InferenceScaling.Refinement;
 /// is built in; a provider assembly registers the others from its module initializer (InferenceScaling.Arith registers
 /// <see cref="RevisionSource.ContinueFromCheckedSteps"/>). Thread-safe.
 /// </summary>
-public static class RevisionSources
+internal static class RevisionSources
 {
     /// <summary>Registered sources.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<RevisionSource, IRevisionSource> Sources = new()
@@ -16,7 +16,7 @@ public static class RevisionSources
     /// <summary>Registers (or replaces) the implementation of <paramref name="source"/>.</summary>
     /// <param name="source">The source's name.</param>
     /// <param name="implementation">Its implementation.</param>
-    public static void Register(RevisionSource source, IRevisionSource implementation)
+    internal static void Register(RevisionSource source, IRevisionSource implementation)
     {
         ArgumentNullException.ThrowIfNull(implementation);
         Sources[source] = implementation;

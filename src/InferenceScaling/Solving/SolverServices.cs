@@ -186,6 +186,16 @@ public sealed record SolverServices : IServiceProvider
     /// <param name="factory">Makes the checker from a pipeline's services (once per built pipeline; must do no I/O).</param>
     public static void RegisterChecker(string name, Func<SolverServices, ICandidateChecker?> factory) => CandidateCheckers.Register(name, factory);
 
+    /// <summary>
+    /// Registers (or replaces) the implementation of the revision source <paramref name="source"/> a prompt set's
+    /// <c>checking.refinement.source</c> names (<see cref="Refinement.RevisionSource.RevisePrompt"/> is built in; a provider assembly
+    /// registers the others from its module initializer, as InferenceScaling.Arith registers
+    /// <see cref="Refinement.RevisionSource.ContinueFromCheckedSteps"/>). Thread-safe.
+    /// </summary>
+    /// <param name="source">The source's name.</param>
+    /// <param name="implementation">Its implementation.</param>
+    public static void RegisterRevisionSource(Refinement.RevisionSource source, Refinement.IRevisionSource implementation) => Refinement.RevisionSources.Register(source, implementation);
+
     /// <inheritdoc />
     /// <remarks>Answers each service of this record by its type (the generator, model, scorer, tokenizer, prompt set,
     /// extractor, equivalence, checker, time provider, tools), then asks the generator.</remarks>

@@ -30,7 +30,7 @@ namespace InferenceScaling.Verification;
 /// <para>The solution is trimmed before it goes into the prompt: the model's solve completions start with a space
 /// that the training data's <c>S: </c> line already has.</para>
 /// </remarks>
-public sealed class SolutionChecker : ICandidateChecker
+internal sealed class SolutionChecker : ICandidateChecker
 {
     /// <summary>Generates the checks.</summary>
     private readonly ITraceGenerator _generator;

@@ -36,7 +36,7 @@ namespace InferenceScaling.Verification;
 /// foreach (var c in s.Verification!.Candidates) Console.WriteLine($"{c.Answer}: {c.Votes} votes, score {c.Score}");
 /// </code>
 /// </example>
-public sealed class VerificationSolver : DelegatingSolver, ISolverStage
+internal sealed class VerificationSolver : DelegatingSolver, ISolverStage
 {
     /// <summary>Runs the checks.</summary>
     private readonly ICandidateChecker _checker;
