@@ -24,6 +24,9 @@ internal sealed record SolutionBody
 
     public required string? AnswerKey { get; init; }
 
+    /// <summary>The stage that chose <see cref="Answer"/> (<c>vote</c>, <c>verification</c>, <c>refinement</c>); the vote share, confidence and distribution are that stage's.</summary>
+    public required string Stage { get; init; }
+
     public required double VoteShare { get; init; }
 
     public required double Confidence { get; init; }
@@ -67,6 +70,7 @@ internal sealed record SolutionBody
     {
         Answer = solution.Answer,
         AnswerKey = solution.AnswerKey,
+        Stage = Name(solution.Stage),
         VoteShare = solution.VoteShare,
         Confidence = solution.Confidence,
         Distribution = Shares(solution),
@@ -91,6 +95,7 @@ internal sealed record SolutionBody
         Refinement = solution.Refinement is { } r ? new RefinementBody
         {
             GateOpened = r.GateOpened,
+            Gate = Name(r.Gate),
             GateReason = r.GateReason,
             OriginalAnswer = r.OriginalAnswer,
             FinalAnswer = r.FinalAnswer,
@@ -110,6 +115,7 @@ internal sealed record SolutionBody
             ReVoteLeader = x.ReVoteLeader,
             Outcome = Name(x.Outcome),
             Reason = x.Reason,
+            Reasons = [.. x.Reasons.Select(Name)],
             Usage = UsageBody.From(x.Usage),
         }).ToArray() ?? [],
         TracesDrawn = solution.TracesDrawn,
@@ -266,6 +272,9 @@ internal sealed record RefinementBody
 {
     public required bool GateOpened { get; init; }
 
+    /// <summary>The gate's decision code (<see cref="Refinement.GateDecision"/>, snake case).</summary>
+    public required string Gate { get; init; }
+
     public required string GateReason { get; init; }
 
     public required string? OriginalAnswer { get; init; }
@@ -301,6 +310,9 @@ internal sealed record RoundBody
     public required string Outcome { get; init; }
 
     public required string Reason { get; init; }
+
+    /// <summary>The acceptance policy's reason codes (<see cref="Refinement.AcceptanceReason"/>, snake case), in the order it found them.</summary>
+    public required IReadOnlyList<string> Reasons { get; init; }
 
     public required UsageBody Usage { get; init; }
 }

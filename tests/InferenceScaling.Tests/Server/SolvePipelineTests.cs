@@ -30,6 +30,12 @@ public sealed class SolvePipelineTests(ShippedModelFixture fixture) : IClassFixt
         long Tokens(JsonElement e) => e.ValueKind == JsonValueKind.Null ? 0 : e.GetProperty("usage").GetProperty("generated_tokens").GetInt64();
         var sampled = body.GetProperty("traces").EnumerateArray().Sum(t => t.GetProperty("generated_tokens").GetInt64());
         var refinement = body.GetProperty("refinement");
+        // The stage named is the one whose answer came back: refinement only when it replaced the verified answer.
+        var replaced = refinement.ValueKind == JsonValueKind.Object && refinement.GetProperty("changed").GetBoolean();
+        Assert.Equal(replaced ? "refinement" : "verification", body.GetProperty("stage").GetString());
+        if (refinement.ValueKind == JsonValueKind.Object)
+            Assert.Contains(refinement.GetProperty("gate").GetString(), Enum.GetValues<InferenceScaling.Refinement.GateDecision>().Select(InferenceScaling.Server.SolutionBody.Name));
+        Assert.All(body.GetProperty("refinement_rounds").EnumerateArray(), r => Assert.Equal(JsonValueKind.Array, r.GetProperty("reasons").ValueKind));
         Assert.Equal(sampled + Tokens(verification) + Tokens(refinement), Tokens(body));
         // The shipped model's checks are step scores: one per candidate, each scoring every step forward and undone.
         Assert.All(candidates.SelectMany(c => c.GetProperty("checks").EnumerateArray()), k => Assert.NotEmpty(k.GetProperty("steps").EnumerateArray()));

@@ -50,6 +50,7 @@ public sealed class SolveServerTests(TinyModelFixture fixture) : IClassFixture<T
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("completed", body.GetProperty("stop_reason").GetString());
+        Assert.Equal("vote", body.GetProperty("stage").GetString());
         Assert.False(body.GetProperty("deadline_reached").GetBoolean());
         Assert.Equal(0, body.GetProperty("refinement_rounds").GetArrayLength());
         Assert.Equal(3, body.GetProperty("traces").GetArrayLength());
