@@ -52,7 +52,6 @@ internal static class ChatCompletionsEndpoint
         ["presence_penalty"] = "a number",
     };
 
-    /// <summary>Roles a message may have.</summary>
     private static readonly string[] Roles = ["system", "developer", "user", "assistant", "tool"];
 
     public static async Task<IResult> HandleAsync(ChatCompletionRequest body, ServerState state, CancellationToken cancellationToken)

@@ -50,7 +50,6 @@ internal static class CompletionsEndpoint
         ["suffix"] = "a string",
     };
 
-    /// <summary>Most prompts one request may carry.</summary>
     private const int MaxPrompts = 64;
 
     public static async Task<IResult> HandleAsync(CompletionRequest body, ServerState state, CancellationToken cancellationToken)

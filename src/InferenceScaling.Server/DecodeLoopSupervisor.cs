@@ -24,7 +24,6 @@ internal sealed class DecodeLoopSupervisor : ITraceGenerator, IAsyncDisposable
     /// <summary>Stops the watching on dispose.</summary>
     private readonly CancellationTokenSource _stopping = new();
 
-    /// <summary>The scheduler requests go to now.</summary>
     private volatile ContinuousBatchScheduler _current;
 
     /// <summary>Whether the current scheduler's loop failed and no replacement serves yet.</summary>
@@ -33,13 +32,11 @@ internal sealed class DecodeLoopSupervisor : ITraceGenerator, IAsyncDisposable
     /// <summary>Completed while a loop serves; a fresh one while a failed loop waits for its replacement.</summary>
     private volatile TaskCompletionSource _serving = Completed();
 
-    /// <summary>Replacements made.</summary>
     private int _restarts;
 
     /// <summary>1 once disposed.</summary>
     private int _disposed;
 
-    /// <summary>The watch over the current scheduler's loop.</summary>
     private Task _watch;
 
     public DecodeLoopSupervisor(Func<ContinuousBatchScheduler> create, ILogger logger)

@@ -13,7 +13,6 @@ namespace InferenceScaling.Server;
 /// </summary>
 internal sealed class EventStream(HttpResponse response)
 {
-    /// <summary>What starts a data event.</summary>
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
 
     /// <summary>What ends an event: a blank line dispatches it.</summary>

@@ -49,7 +49,6 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>Tool sets already bound to the model, by their names joined with commas.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ToolSet> _tools = new(StringComparer.Ordinal);
 
-    /// <summary>Whether this state owns (and disposes) the model.</summary>
     private readonly bool _ownsModel;
 
     public ServerState(ServerOptions options, DecoderModel model, bool ownsModel, DecodeLoopSupervisor supervisor)
