@@ -30,7 +30,6 @@ namespace InferenceScaling.Arith;
 /// </remarks>
 public sealed partial class StepScoreChecker : ICandidateChecker
 {
-    /// <summary>Scores the steps.</summary>
     private readonly IContinuationScorer _scorer;
 
     /// <summary>Computes the failing step's value for the check text.</summary>
