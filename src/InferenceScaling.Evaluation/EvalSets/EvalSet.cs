@@ -13,7 +13,6 @@ namespace InferenceScaling.Evaluation;
 /// <remarks>Immutable and thread-safe.</remarks>
 public sealed class EvalSet
 {
-    /// <summary>Options for writing one problem per line, compact.</summary>
     private static readonly JsonSerializerOptions LineOptions = new() { WriteIndented = false };
 
     private EvalSet(string name, string source, EvalSetFormat format, IReadOnlyList<EvalProblem> problems)

@@ -27,10 +27,8 @@ public sealed class AnswerGrader
     /// <summary>Keeps LaTeX and signs readable in the output (the file is data, not HTML).</summary>
     private static readonly JsonSerializerOptions OutputOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Reads answers from predictions and solutions.</summary>
     private readonly IAnswerExtractor _extractor;
 
-    /// <summary>Compares and normalizes answers.</summary>
     private readonly IAnswerEquivalence _equivalence;
 
     /// <summary>A grader with <see cref="MathAnswerExtractor"/> (default options) and <see cref="MathAnswerEquivalence"/>.</summary>

@@ -19,7 +19,6 @@ namespace InferenceScaling.Evaluation;
 /// </remarks>
 public sealed class SolverSweepStrategy : ISweepStrategy
 {
-    /// <summary>The run's context (checker, seeds).</summary>
     private readonly SweepStrategyContext _context;
 
     /// <summary>Problem seed → solver.</summary>

@@ -21,7 +21,6 @@ public sealed class SweepLog : IAsyncDisposable, IDisposable
     /// <summary>The conventional file name inside a sweep's output folder.</summary>
     public const string FileName = "per-problem.jsonl";
 
-    /// <summary>Compact, one object per line.</summary>
     private static readonly JsonSerializerOptions LineOptions = new() { WriteIndented = false };
 
     /// <summary>UTF-8 without a byte-order mark, so appended files stay plain JSONL.</summary>

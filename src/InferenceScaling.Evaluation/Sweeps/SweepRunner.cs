@@ -32,7 +32,6 @@ namespace InferenceScaling.Evaluation;
 /// </example>
 public sealed class SweepRunner
 {
-    /// <summary>Draws traces.</summary>
     private readonly ITraceGenerator _generator;
 
     /// <summary>Creates a runner. Does no I/O.</summary>
@@ -193,10 +192,8 @@ public sealed class SweepRunner
     /// <summary>Passes requests through and counts the traces and tokens that come back, for progress reports.</summary>
     private sealed class CountingGenerator(ITraceGenerator inner) : DelegatingTraceGenerator(inner)
     {
-        /// <summary>Traces seen.</summary>
         private long _traces;
 
-        /// <summary>Generated tokens seen.</summary>
         private long _tokens;
 
         public long Traces => Interlocked.Read(ref _traces);
