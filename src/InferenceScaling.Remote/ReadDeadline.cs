@@ -12,10 +12,8 @@ internal sealed class ReadDeadline : IDisposable
     /// <summary>Timer and caller, linked.</summary>
     private readonly CancellationTokenSource _linked;
 
-    /// <summary>How long a read may wait.</summary>
     private readonly TimeSpan _timeout;
 
-    /// <summary>The caller's token.</summary>
     private readonly CancellationToken _caller;
 
     public ReadDeadline(TimeSpan timeout, TimeProvider time, CancellationToken caller)
