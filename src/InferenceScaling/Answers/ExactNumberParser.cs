@@ -13,13 +13,10 @@ internal sealed class ExactNumberParser
     /// <summary>The deepest nesting of groups and commands accepted.</summary>
     private const int MaxDepth = 32;
 
-    /// <summary>The text being read.</summary>
     private readonly string _text;
 
-    /// <summary>The read position.</summary>
     private int _position;
 
-    /// <summary>The current nesting depth.</summary>
     private int _depth;
 
     private ExactNumberParser(string text) => _text = text;

@@ -56,7 +56,6 @@ public sealed class PromptSet
     /// </summary>
     public IReadOnlyList<string> StopStrings => ChatTemplate?.EndOfTurn is { } eot && !_stop.Contains(eot) ? [.. _stop, eot] : _stop;
 
-    /// <summary>The stop strings of <c>prompt-set.json</c>.</summary>
     private readonly IReadOnlyList<string> _stop;
 
     /// <summary>

@@ -7,7 +7,6 @@ namespace InferenceScaling.Refinement;
 /// </summary>
 internal static class RevisionSources
 {
-    /// <summary>Registered sources.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<RevisionSource, IRevisionSource> Sources = new()
     {
         [RevisionSource.RevisePrompt] = RevisePromptSource.Instance,

@@ -94,6 +94,5 @@ public sealed record Trace
     /// <summary>Mean log-probability per generated token, injected tokens excluded (0 when none was generated).</summary>
     public double MeanLogProb => GeneratedTokens <= 0 ? 0 : TotalLogProb / GeneratedTokens;
 
-    /// <summary>Backing field of <see cref="Injected"/>.</summary>
     private readonly IReadOnlyList<bool>? _injected;
 }

@@ -14,7 +14,6 @@ namespace InferenceScaling.Solving;
 /// </summary>
 internal static class CandidateCheckers
 {
-    /// <summary>Name → factory.</summary>
     private static readonly ConcurrentDictionary<string, Func<SolverServices, ICandidateChecker?>> Factories = new(StringComparer.Ordinal)
     {
         [CheckingProfile.CritiqueChecker] = Critique,

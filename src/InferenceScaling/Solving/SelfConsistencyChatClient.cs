@@ -69,10 +69,8 @@ public sealed class SelfConsistencyChatClient : IChatClient
     /// <summary>Sampling of calls that set no options (factory form).</summary>
     private readonly SamplingOptions _sampling = new();
 
-    /// <summary>Budget of calls that name none.</summary>
     private readonly Budget _defaultBudget;
 
-    /// <summary>Describes this client.</summary>
     private readonly ChatClientMetadata _metadata = new("InferenceScaling");
 
     /// <summary>Wraps <paramref name="solver"/>.</summary>

@@ -20,19 +20,14 @@ namespace InferenceScaling.Solving;
 /// </example>
 public sealed class SelfConsistencySolver : ISolver
 {
-    /// <summary>Draws traces.</summary>
     private readonly ITraceGenerator _generator;
 
-    /// <summary>Reads answers from traces.</summary>
     private readonly IAnswerExtractor _extractor;
 
-    /// <summary>Groups equal answers.</summary>
     private readonly IAnswerEquivalence _equivalence;
 
-    /// <summary>Ranks answers.</summary>
     private readonly IVotingRule _rule;
 
-    /// <summary>Settings.</summary>
     private readonly SelfConsistencyOptions _options;
 
     /// <summary>Clock for wall time and the deadline (injectable for tests).</summary>
@@ -230,7 +225,6 @@ public sealed class SelfConsistencySolver : ISolver
         /// <summary>Consecutive finished traces (arrival order) voting for the same key, for the ESC test.</summary>
         private int _streak;
 
-        /// <summary>The key of the current streak.</summary>
         private string? _streakKey;
 
         public TraceControl Control { get; } = new() { ConfidenceWindow = solver._options.ConfidenceWindow };

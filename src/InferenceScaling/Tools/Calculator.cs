@@ -16,7 +16,6 @@ namespace InferenceScaling.Tools;
 /// </remarks>
 internal sealed class Calculator
 {
-    /// <summary>The limits.</summary>
     private readonly CalculatorOptions _options;
 
     /// <summary>Creates a calculator with <paramref name="options"/> (default <see cref="CalculatorOptions.Default"/>).</summary>

@@ -15,7 +15,6 @@ public sealed class ToolSet
     /// <summary>Per token id, a bit per trigger whose <see cref="ToolTrigger.End"/> can end with that token's text.</summary>
     private readonly uint[] _candidates;
 
-    /// <summary>Each token's text.</summary>
     private readonly string[] _pieces;
 
     /// <summary>The model's tokenizer, to encode answers.</summary>

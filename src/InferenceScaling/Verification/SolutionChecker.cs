@@ -32,19 +32,16 @@ namespace InferenceScaling.Verification;
 /// </remarks>
 internal sealed class SolutionChecker : ICandidateChecker
 {
-    /// <summary>Generates the checks.</summary>
     private readonly ITraceGenerator _generator;
 
     /// <summary>Critique template and verdicts.</summary>
     private readonly PromptSet _prompts;
 
-    /// <summary>Reads verdicts.</summary>
     private readonly VerdictParser _parser;
 
     /// <summary>Sampling of every check, stop strings merged.</summary>
     private readonly SamplingOptions _sampling;
 
-    /// <summary>Settings.</summary>
     private readonly CheckOptions _options;
 
     /// <summary>Creates a checker. Does no I/O.</summary>

@@ -15,7 +15,6 @@ namespace InferenceScaling.Verification;
 /// </remarks>
 internal sealed class VerdictParser
 {
-    /// <summary>The "correct" verdict text.</summary>
     private readonly string _correct;
 
     /// <summary>The "wrong" verdict pattern (group 1, when present, is the step).</summary>

@@ -38,10 +38,8 @@ namespace InferenceScaling.Verification;
 /// </example>
 internal sealed class VerificationSolver : DelegatingSolver, ISolverStage
 {
-    /// <summary>Runs the checks.</summary>
     private readonly ICandidateChecker _checker;
 
-    /// <summary>Settings.</summary>
     private readonly VerificationOptions _options;
 
     /// <summary>The call's clock when given; else the sampler's.</summary>

@@ -12,10 +12,8 @@ namespace InferenceScaling.Voting;
 /// </summary>
 public sealed class BallotBox
 {
-    /// <summary>Reads answers from trace text.</summary>
     private readonly IAnswerExtractor _extractor;
 
-    /// <summary>Decides which answers are the same.</summary>
     private readonly IAnswerEquivalence _equivalence;
 
     /// <summary>Ballots in arrival order.</summary>

@@ -37,7 +37,6 @@ internal readonly record struct Token(TokenKind Kind, string Value, int Offset)
 /// <summary>Maps source offsets to 1-based line and column.</summary>
 internal sealed class SourceMap
 {
-    /// <summary>Offsets at which each line starts.</summary>
     private readonly List<int> _lineStarts = [0];
 
     public SourceMap(string source)

@@ -21,7 +21,6 @@ internal sealed class BpeModel
     /// <summary>How many pieces the cache holds before it stops growing.</summary>
     private const int MaxCacheEntries = 32_768;
 
-    /// <summary>Token text → id.</summary>
     private readonly Dictionary<string, int> _vocab;
 
     /// <summary>(left id, right id) → (rank, merged id).</summary>
