@@ -83,6 +83,8 @@ internal static class GenerateCommand
                         decode_tokens = tokens,
                         tokens_per_second = decode.TotalSeconds > 0 ? Math.Round(tokens / decode.TotalSeconds, 1) : 0,
                     },
+                    // What the step's bindings move across PCIe at the last step (0 on the CPU): tools/gpu-check prints it.
+                    host_device_bytes_per_step = StepBytes(m, traces),
                 };
                 Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
             }
@@ -96,5 +98,12 @@ internal static class GenerateCommand
             return 0;
         }));
         return command;
+    }
+
+    private static object StepBytes(Runtime.DecoderModel model, IReadOnlyList<Sampling.Trace> traces)
+    {
+        var length = traces.Count == 0 ? 0 : traces[0].PromptTokens + traces.Max(t => t.DecodeSteps);
+        var (toDevice, toHost) = Runtime.DecodeBatch.HostDeviceBytesPerStep(model, traces.Count, length);
+        return new { to_device = toDevice, to_host = toHost };
     }
 }

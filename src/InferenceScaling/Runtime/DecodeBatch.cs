@@ -16,7 +16,9 @@ namespace InferenceScaling.Runtime;
 /// <item><see cref="AttentionKind.RightAligned"/> (GroupQueryAttention): each row's tokens start at position 0 and its
 /// length is its mask's sum, so rows of different lengths need no padding in front. Past and present are one buffer
 /// of fixed capacity per input (the kernel appends in place), every tensor keeps its shape from step to step, and the
-/// step runs through an <see cref="OrtIoBinding"/> bound once per batch shape: no managed allocation per step.</item>
+/// step runs through an <see cref="OrtIoBinding"/> bound once per batch shape: no managed allocation per step. These
+/// buffers are ONNX Runtime allocations from the model's KV allocator (<see cref="KvBuffer"/>): device memory when the
+/// model runs on CUDA, so the cache never crosses to the host, and the CPU allocator otherwise (the same code).</item>
 /// </list>
 /// Logits come back in the graph's type and are converted into one reused float buffer (<see cref="LogitsOf"/>).
 /// </summary>
@@ -38,11 +40,20 @@ internal sealed class DecodeBatch : IDisposable
     /// <summary>Whether rows are right-aligned in a shared fixed-capacity buffer (GroupQueryAttention graphs).</summary>
     private readonly bool _rightAligned;
 
-    /// <summary>Past buffers (read by the next step), one per past input, laid out <c>[planes, rows, kvHeads, stride, head]</c>.</summary>
-    private byte[][] _past;
+    /// <summary>Standard graphs: past buffers (read by the next step), one per past input, laid out <c>[planes, rows, kvHeads, stride, head]</c>.</summary>
+    private byte[][] _past = [];
+
+    /// <summary>
+    /// Right-aligned graphs: the shared past/present buffers in the same layout, ONNX Runtime allocations from the
+    /// model's KV allocator (device memory with CUDA, host memory on the CPU), bound once per batch shape.
+    /// </summary>
+    private KvBuffer[] _kv = [];
+
+    /// <summary>Where right-aligned buffers are allocated (not owned: the model's).</summary>
+    private readonly OrtAllocator _kvAllocator;
 
     /// <summary>Present buffers (written by the next step) for standard graphs; swapped with <see cref="_past"/> after each step.</summary>
-    private byte[][] _present;
+    private byte[][] _present = [];
 
     /// <summary>Bytes each buffer holds.</summary>
     private long _capacity;
@@ -89,8 +100,18 @@ internal sealed class DecodeBatch : IDisposable
     /// <summary>The values bound to <see cref="_binding"/>, disposed with it.</summary>
     private readonly List<OrtValue> _bound = [];
 
+    /// <summary>Runs right-aligned buffers' row moves (device memory, or the device path forced on the host), else null.</summary>
+    private readonly KvCopier? _copier;
+
     public DecodeBatch(DecoderModel model, int rows, int length)
+        : this(model, rows, length, model.KvCopier)
     {
+    }
+
+    /// <summary>A batch whose right-aligned KV buffers move rows through <paramref name="copier"/> (tests: the device path on the CPU).</summary>
+    internal DecodeBatch(DecoderModel model, int rows, int length, KvCopier? copier)
+    {
+        _copier = copier;
         _model = model;
         _sig = model.Signature;
         _es = _sig.CacheElementSize;
@@ -102,8 +123,14 @@ internal sealed class DecodeBatch : IDisposable
         length = Math.Clamp(length, 1, _context);
         _stride = _rightAligned ? length : 0;
         _capacity = Math.Max(1L, (long)_planes * rows * _sig.KvWidth * (length + 1) * _es);
-        _past = Allocate(n, _capacity);
-        _present = _rightAligned ? [] : Allocate(n, _capacity);
+        _kvAllocator = model.KvAllocator;
+        if (_rightAligned) _kv = AllocateKv(n, _capacity);
+        else
+        {
+            _past = Allocate(n, _capacity);
+            _present = Allocate(n, _capacity);
+        }
+
         _real = new int[rows];
         _logits = GC.AllocateArray<float>(rows * _sig.VocabularySize, pinned: true);
         if (_sig.LogitsElementType != TensorElementType.Float) _logitsHalf = GC.AllocateArray<ushort>(rows * _sig.VocabularySize, pinned: true);
@@ -139,6 +166,30 @@ internal sealed class DecodeBatch : IDisposable
         for (var i = 1; i < _outputShapes.Length; i++) _outputShapes[i] = new long[kvRank];
     }
 
+    /// <summary>
+    /// Bytes a decode step of <paramref name="rows"/> rows at length <paramref name="length"/> moves between host and
+    /// device when the model runs on one, as the step binds its tensors: token ids, mask and positions in, the last
+    /// position's logits out; on a standard graph also the whole past in and present out (host buffers), on a
+    /// right-aligned one nothing of the cache (device buffers). Zero on the CPU. What the bindings imply, not a
+    /// measurement.
+    /// </summary>
+    public static (long ToDevice, long ToHost) HostDeviceBytesPerStep(DecoderModel model, int rows, int length)
+    {
+        if (!model.RunsOnDevice) return (0, 0);
+        var sig = model.Signature;
+        var logitsSize = sig.LogitsElementType == TensorElementType.Float ? 4 : 2;
+        var toDevice = (long)rows * sizeof(long) * (1 + length + 1 + (sig.PositionIds is null ? 0 : 1));
+        var toHost = (long)rows * sig.VocabularySize * logitsSize;
+        if (sig.Attention != AttentionKind.RightAligned)
+        {
+            var perToken = (long)sig.PastInputs.Count * sig.PlanesPerInput * rows * sig.KvWidth * sig.CacheElementSize;
+            toDevice += perToken * length;
+            toHost += perToken * (length + 1);
+        }
+
+        return (toDevice, toHost);
+    }
+
     /// <summary>Rows in the batch.</summary>
     public int Rows { get; private set; }
 
@@ -162,7 +213,12 @@ internal sealed class DecodeBatch : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => Unbind();
+    public void Dispose()
+    {
+        Unbind();
+        DisposeKv(_kv);
+        _kv = [];
+    }
 
     /// <summary>
     /// Runs a prompt through the model at batch 1, in chunks of at most <paramref name="chunkTokens"/>, and returns its
@@ -263,10 +319,9 @@ internal sealed class DecodeBatch : IDisposable
         var stride = _stride;
         var pad = _rightAligned ? 0 : stride - p;
         var rowBytes = (long)width * stride * _es;
-        for (var buffer = 0; buffer < _past.Length; buffer++)
+        for (var buffer = 0; buffer < BufferCount; buffer++)
         {
-            var dst = _past[buffer];
-            MovePlanes(dst, oldRows, newRows, rowBytes);
+            MovePlanes(buffer, oldRows, newRows, rowBytes);
             var src = prompt.Cache[buffer];
             for (var plane = 0; plane < _planes; plane++)
             {
@@ -279,8 +334,8 @@ internal sealed class DecodeBatch : IDisposable
                     {
                         var headBase = rowBase + (long)h * stride * hs * _es;
                         // Padding must be zeros, not stale bits: masked weights are exactly 0, but 0 × NaN is NaN.
-                        if (pad > 0) Array.Clear(dst, (int)headBase, pad * hs * _es);
-                        Array.Copy(src, srcPlane + (long)h * p * hs * _es, dst, headBase + (long)pad * hs * _es, (long)p * hs * _es);
+                        if (pad > 0) Array.Clear(_past[buffer], (int)headBase, pad * hs * _es);
+                        WritePrompt(buffer, src, srcPlane + (long)h * p * hs * _es, headBase + (long)pad * hs * _es, (long)p * hs * _es);
                     }
                 }
             }
@@ -399,9 +454,9 @@ internal sealed class DecodeBatch : IDisposable
             if (_sig.UseCacheBranch is not null) { binding.BindInput(_inputNames[k], Own(Tensor(TensorElementType.Bool, _useCache, 1, [1]))); k++; }
             if (_sig.LogitsToKeep is not null) { binding.BindInput(_inputNames[k], Own(Tensor(TensorElementType.Int64, _keepOne, sizeof(long), _keepShape))); k++; }
             var bytes = (long)_planes * rows * _sig.KvWidth * stride * _es;
-            for (var i = 0; i < _past.Length; i++)
+            for (var i = 0; i < _kv.Length; i++)
             {
-                var value = Own(Tensor(_sig.CacheElementType, _past[i], bytes, Kv(new long[_planes == 2 ? 5 : 4], rows, stride)));
+                var value = Own(_kv[i].View(_sig.CacheElementType, Kv(new long[_planes == 2 ? 5 : 4], rows, stride), bytes));
                 binding.BindInput(_inputNames[k + i], value);
                 binding.BindOutput(_outputNames[i + 1], value);
             }
@@ -454,7 +509,7 @@ internal sealed class DecodeBatch : IDisposable
         }
 
         // Plane by plane, in increasing order: a kept row only ever moves to a lower address, so nothing unread is overwritten.
-        foreach (var buffer in _past)
+        for (var buffer = 0; buffer < BufferCount; buffer++)
         {
             for (var plane = 0; plane < _planes; plane++)
             {
@@ -464,7 +519,7 @@ internal sealed class DecodeBatch : IDisposable
                 for (var r = 0; r < oldRows; r++)
                 {
                     if (!keep[r]) continue;
-                    if (from + r * rowBytes != to + w * rowBytes) Array.Copy(buffer, from + r * rowBytes, buffer, to + w * rowBytes, rowBytes);
+                    if (from + r * rowBytes != to + w * rowBytes) MoveWithin(buffer, from + r * rowBytes, to + w * rowBytes, rowBytes);
                     w++;
                 }
             }
@@ -528,8 +583,9 @@ internal sealed class DecodeBatch : IDisposable
         var heads = _sig.KeyValueHeads;
         var width = _sig.KvWidth;
         var need = Math.Max(_capacity, (long)_planes * Math.Max(Rows, _real.Length) * width * newStride * _es);
-        var next = Allocate(_past.Length, need);
-        for (var b = 0; b < _past.Length; b++)
+        Unbind();
+        var next = AllocateKv(_kv.Length, need);
+        for (var b = 0; b < _kv.Length; b++)
         {
             for (var plane = 0; plane < _planes; plane++)
             {
@@ -539,13 +595,14 @@ internal sealed class DecodeBatch : IDisposable
                     {
                         var src = ((long)plane * Rows * width * _stride + (long)r * width * _stride + (long)h * _stride * hs) * _es;
                         var dst = ((long)plane * Rows * width * newStride + (long)r * width * newStride + (long)h * newStride * hs) * _es;
-                        Array.Copy(_past[b], src, next[b], dst, (long)_real[r] * hs * _es);
+                        next[b].Copy(_kv[b], src, dst, (long)_real[r] * hs * _es);
                     }
                 }
             }
         }
 
-        _past = next;
+        DisposeKv(_kv);
+        _kv = next;
         _capacity = need;
         _stride = newStride;
         if (_mask.Length < _real.Length * newStride) _mask = GC.AllocateArray<long>(_real.Length * newStride, pinned: true);
@@ -559,11 +616,48 @@ internal sealed class DecodeBatch : IDisposable
     /// Combined caches keep the value plane right after the key plane, so its offset follows the row count: shifts it
     /// when rows join (before the new rows are written).
     /// </summary>
-    private void MovePlanes(byte[] buffer, int oldRows, int newRows, long rowBytes)
+    private void MovePlanes(int buffer, int oldRows, int newRows, long rowBytes)
     {
         if (_planes == 1 || oldRows == newRows || oldRows == 0) return;
-        // Array.Copy is a memmove: the overlapping shift to a higher offset is safe.
-        Array.Copy(buffer, oldRows * rowBytes, buffer, newRows * rowBytes, oldRows * rowBytes);
+        // Both copies are memmoves (a device copy stages): the overlapping shift to a higher offset is safe.
+        MoveWithin(buffer, oldRows * rowBytes, newRows * rowBytes, oldRows * rowBytes);
+    }
+
+    /// <summary>KV buffers in the layout's storage: right-aligned ONNX Runtime allocations, else host arrays.</summary>
+    private int BufferCount => _rightAligned ? _kv.Length : _past.Length;
+
+    /// <summary>Moves bytes inside one KV buffer (overlap allowed).</summary>
+    private void MoveWithin(int buffer, long from, long to, long bytes)
+    {
+        if (_rightAligned) _kv[buffer].Copy(_kv[buffer], from, to, bytes);
+        else Array.Copy(_past[buffer], from, _past[buffer], to, bytes);
+    }
+
+    /// <summary>Copies part of a prefilled prompt's (host) cache into a KV buffer.</summary>
+    private void WritePrompt(int buffer, byte[] source, long from, long to, long bytes)
+    {
+        if (_rightAligned) _kv[buffer].Write(source.AsSpan((int)from, (int)bytes), to);
+        else Array.Copy(source, from, _past[buffer], to, bytes);
+    }
+
+    private KvBuffer[] AllocateKv(int count, long bytes)
+    {
+        var result = new KvBuffer[count];
+        try
+        {
+            for (var i = 0; i < count; i++) result[i] = new KvBuffer(_kvAllocator, bytes, _copier);
+            return result;
+        }
+        catch
+        {
+            DisposeKv(result);
+            throw;
+        }
+    }
+
+    private static void DisposeKv(KvBuffer[] buffers)
+    {
+        foreach (var b in buffers) b?.Dispose();
     }
 
     /// <summary>Grows the buffers (keeping the past's content) so <paramref name="rows"/> rows of <paramref name="length"/> fit.</summary>
@@ -575,12 +669,23 @@ internal sealed class DecodeBatch : IDisposable
             var grown = Math.Max(need, _capacity + _capacity / 2);
             if (grown > Array.MaxLength) throw new InvalidOperationException($"KV cache of {rows} rows × {length} tokens does not fit in one buffer.");
             var used = (long)_planes * Rows * _sig.KvWidth * _stride * _es;
-            var past = Allocate(_past.Length, grown);
-            for (var i = 0; i < past.Length; i++) Array.Copy(_past[i], past[i], used);
-            _past = past;
-            if (!_rightAligned) _present = Allocate(_present.Length, grown);
-            _capacity = grown;
             Unbind();
+            if (_rightAligned)
+            {
+                var kv = AllocateKv(_kv.Length, grown);
+                for (var i = 0; i < kv.Length; i++) kv[i].Copy(_kv[i], 0, 0, used);
+                DisposeKv(_kv);
+                _kv = kv;
+            }
+            else
+            {
+                var past = Allocate(_past.Length, grown);
+                for (var i = 0; i < past.Length; i++) Array.Copy(_past[i], past[i], used);
+                _past = past;
+                _present = Allocate(_present.Length, grown);
+            }
+
+            _capacity = grown;
         }
 
         if (_real.Length < rows)

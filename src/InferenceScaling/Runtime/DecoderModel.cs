@@ -81,6 +81,18 @@ public sealed class DecoderModel : IDisposable
     internal InferenceSession Session { get; }
 
     /// <summary>
+    /// Where shared KV-cache buffers are allocated: the session's CUDA device allocator when it runs on CUDA (the
+    /// cache then stays in device memory between steps), else ONNX Runtime's CPU allocator. Owned by the model.
+    /// </summary>
+    internal OrtAllocator KvAllocator { get; private init; } = OrtAllocator.DefaultInstance;
+
+    /// <summary>Whether the model runs on a CUDA device (right-aligned KV buffers then live in its memory).</summary>
+    internal bool RunsOnDevice => KvCopier is not null;
+
+    /// <summary>Moves rows of device KV buffers (a copy graph on the model's CUDA device); null on the CPU, where copies are memory copies. Owned by the model.</summary>
+    internal KvCopier? KvCopier { get; private init; }
+
+    /// <summary>
     /// Loads a model folder: its decoder graph (external data allowed), the tokenizer files, and
     /// <c>config.json</c> / <c>genai_config.json</c> / <c>generation_config.json</c> where present.
     /// </summary>
@@ -133,7 +145,13 @@ public sealed class DecoderModel : IDisposable
             if (tokenizer.Inner is not null && signature.VocabularySize <= 0)
                 throw new ModelLoadException($"{modelPath}: vocabulary size unknown.");
             var promptSet = extra is { } e && e.TryGetProperty("prompt_set", out var ps) ? ps.GetString() : null;
-            var model = new DecoderModel(Path.GetFullPath(folder), session, signature, tokenizer, device, promptSet, ReadDefaults(generation, genai, signature.ContextLength), graph) { ChatTemplate = chatTemplate };
+            var onCuda = device.StartsWith("cuda", StringComparison.Ordinal);
+            var model = new DecoderModel(Path.GetFullPath(folder), session, signature, tokenizer, device, promptSet, ReadDefaults(generation, genai, signature.ContextLength), graph)
+            {
+                ChatTemplate = chatTemplate,
+                KvAllocator = onCuda ? DeviceAllocator(session, options.Device.DeviceId) : OrtAllocator.DefaultInstance,
+                KvCopier = onCuda ? new KvCopier(options.Device) : null,
+            };
             session = null;
             return model;
         }
@@ -188,7 +206,30 @@ public sealed class DecoderModel : IDisposable
         e is { } o && o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetSingle() : null;
 
     /// <inheritdoc />
-    public void Dispose() => Session.Dispose();
+    public void Dispose()
+    {
+        KvCopier?.Dispose();
+        if (!ReferenceEquals(KvAllocator, OrtAllocator.DefaultInstance)) KvAllocator.Dispose();
+        Session.Dispose();
+    }
+
+    /// <summary>CUDA device memory descriptions by device ordinal.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, OrtMemoryInfo> DeviceInfos = new();
+
+    /// <summary>The session's allocator for CUDA device memory (unmeasured here: no GPU was lent; see tools/gpu-check).</summary>
+    private static OrtAllocator DeviceAllocator(InferenceSession session, int deviceId)
+    {
+        // Kept alive for the process: views of device buffers carry this memory info (one small native object per device).
+        var info = DeviceInfos.GetOrAdd(deviceId, id => new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, id, OrtMemType.Default));
+        try
+        {
+            return new OrtAllocator(session, info);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelLoadException($"CUDA device {deviceId}: no device allocator for the KV cache: {ex.Message}", ex);
+        }
+    }
 
     private static string ConfigureDevice(SessionOptions options, ExecutionDevice device)
     {
