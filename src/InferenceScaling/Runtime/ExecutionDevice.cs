@@ -3,15 +3,28 @@ using System.Globalization;
 namespace InferenceScaling.Runtime;
 
 /// <summary>Where the model runs: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>, or <c>auto</c> (CUDA when it loads, else CPU).</summary>
-/// <param name="Kind">The device kind.</param>
-/// <param name="DeviceId">The CUDA device ordinal (0 unless given).</param>
-public readonly record struct ExecutionDevice(ExecutionDeviceKind Kind, int DeviceId = 0)
+public readonly record struct ExecutionDevice
 {
+    internal ExecutionDevice(ExecutionDeviceKind kind, int deviceId = 0)
+    {
+        Kind = kind;
+        DeviceId = deviceId;
+    }
+
+    /// <summary>The device kind.</summary>
+    internal ExecutionDeviceKind Kind { get; }
+
+    /// <summary>The CUDA device ordinal (0 unless given).</summary>
+    public int DeviceId { get; }
+
     /// <summary>The CPU (the default).</summary>
     public static ExecutionDevice Cpu => new(ExecutionDeviceKind.Cpu);
 
     /// <summary>CUDA when its libraries load, otherwise the CPU.</summary>
     public static ExecutionDevice Auto => new(ExecutionDeviceKind.Auto);
+
+    /// <summary>CUDA device <paramref name="deviceId"/> (fails at load when CUDA cannot start).</summary>
+    public static ExecutionDevice Cuda(int deviceId = 0) => new(ExecutionDeviceKind.Cuda, deviceId);
 
     /// <summary>Parses <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c> (case-insensitive).</summary>
     /// <exception cref="FormatException">Anything else; the message lists the accepted forms.</exception>

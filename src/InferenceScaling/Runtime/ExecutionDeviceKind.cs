@@ -1,7 +1,7 @@
 namespace InferenceScaling.Runtime;
 
 /// <summary>Kinds of <see cref="ExecutionDevice"/>.</summary>
-public enum ExecutionDeviceKind
+internal enum ExecutionDeviceKind
 {
     /// <summary>ONNX Runtime's CPU provider.</summary>
     Cpu,

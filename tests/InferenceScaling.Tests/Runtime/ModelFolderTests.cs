@@ -103,15 +103,16 @@ public sealed class ModelFolderTests : IDisposable
     }
 
     [Theory]
-    [InlineData("cpu", ExecutionDeviceKind.Cpu, 0)]
-    [InlineData("CUDA", ExecutionDeviceKind.Cuda, 0)]
-    [InlineData("cuda:3", ExecutionDeviceKind.Cuda, 3)]
-    [InlineData("auto", ExecutionDeviceKind.Auto, 0)]
-    public void Device_Parses(string text, ExecutionDeviceKind kind, int id)
+    [InlineData("cpu", "Cpu", 0)]
+    [InlineData("CUDA", "Cuda", 0)]
+    [InlineData("cuda:3", "Cuda", 3)]
+    [InlineData("auto", "Auto", 0)]
+    public void Device_Parses(string text, string kind, int id)
     {
         var d = ExecutionDevice.Parse(text);
-        Assert.Equal(kind, d.Kind);
+        Assert.Equal(kind, d.Kind.ToString());
         Assert.Equal(id, d.DeviceId);
+        Assert.Equal(d, kind switch { "Cpu" => ExecutionDevice.Cpu, "Auto" => ExecutionDevice.Auto, _ => ExecutionDevice.Cuda(id) });
     }
 
     [Fact]
