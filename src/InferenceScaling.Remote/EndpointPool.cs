@@ -60,6 +60,12 @@ internal sealed class EndpointPool
                 failure = f;
                 Failed(endpoint);
             }
+            catch (RetryableRemoteFailure f)
+            {
+                // Cancelled meanwhile (the caller, or a sibling trace's failure): the attempt's own failure is moot, and
+                // the internal retry signal must not leave the pool as if it were the cause.
+                throw new OperationCanceledException(f.Message, f, cancellationToken);
+            }
             finally
             {
                 Release(endpoint);

@@ -173,11 +173,16 @@ public sealed class RemoteTraceGeneratorTests
         using var backend = Backend(fake, clock, "slow", "fast");
         var control = new TraceControl();
 
-        // Two traces: one lands on each endpoint (least outstanding), the slow one is retried on the fast one.
-        var run = backend.TraceGenerator.GenerateAllAsync(Request(2, control: control));
+        // Two traces: one lands on each endpoint (least outstanding), the slow one is retried on the fast one. The clock
+        // moves only once the fast trace is in: moved earlier, it would time out the fast trace's read as well.
+        await using var run = backend.TraceGenerator.GenerateAsync(Request(2, control: control)).GetAsyncEnumerator();
+        Assert.True(await run.MoveNextAsync());
+        var traces = new List<Trace> { run.Current };
         await reading.Task;
         clock.Advance(TimeSpan.FromSeconds(30));
-        var traces = await run;
+        Assert.True(await run.MoveNextAsync());
+        traces.Add(run.Current);
+        Assert.False(await run.MoveNextAsync());
 
         Assert.All(traces, t => Assert.Equal("4+5=9", t.Text));
         Assert.Equal(1, fake.Count("slow", "completions"));
