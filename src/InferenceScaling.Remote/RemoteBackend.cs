@@ -9,7 +9,8 @@ namespace InferenceScaling.Remote;
 /// <example>
 /// <code>
 /// using var backend = RemoteBackend.Create(new RemoteBackendOptions { Endpoints = [new Uri("http://gpu1:8000/v1"), new Uri("http://gpu2:8000/v1")] });
-/// var solver = new SelfConsistencySolver(backend.TraceGenerator, new MathAnswerExtractor(), MathAnswerEquivalence.Instance);
+/// var solver = new SolverServices { Generator = backend.TraceGenerator, Scorer = backend.Scorer, Prompts = PromptSet.Find("arith") }
+///     .AsSolver(b =&gt; b.UseVerification());
 /// </code>
 /// </example>
 public sealed class RemoteBackend : IDisposable

@@ -14,7 +14,7 @@ namespace InferenceScaling.Runtime;
 /// Rows are right-padded: under the causal mask a real token never sees the padding after it, so a padded row scores
 /// exactly as it would alone.
 /// </remarks>
-public sealed class OnnxContinuationScorer : IContinuationScorer
+internal sealed class OnnxContinuationScorer : IContinuationScorer
 {
     /// <summary>Most logits (rows × length × vocabulary) one pass may return: 64 M floats, 256 MB.</summary>
     private const long MaxLogitsPerPass = 64L << 20;

@@ -18,7 +18,7 @@ namespace InferenceScaling.Solving;
 /// Console.WriteLine($"{solution.Answer} ({solution.VoteShare:P0}, stopped: {solution.StopReason})");
 /// </code>
 /// </example>
-public sealed class SelfConsistencySolver : ISolver
+internal sealed class SelfConsistencySolver : ISolver
 {
     private readonly ITraceGenerator _generator;
 

@@ -4,7 +4,7 @@ using InferenceScaling.Solving;
 namespace InferenceScaling.Tests.Fakes;
 
 /// <summary>Builds self-consistency over a <see cref="ScriptedModel"/> with the arith prompt set.</summary>
-public static class ScriptedPipeline
+internal static class ScriptedPipeline
 {
     public static PromptSet Arith { get; } = PromptSet.Load(Path.Combine(RepoPaths.Root, "prompts", "arith"));
 
