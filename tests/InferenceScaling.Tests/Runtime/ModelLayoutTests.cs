@@ -67,60 +67,15 @@ public sealed class ModelLayoutTests(LayoutModelsFixture fixture) : IClassFixtur
     public void CachedDecode_GivesTheSameLogitsAsRecomputingTheWholeSequence(string layout)
     {
         var model = fixture.Models[layout];
-        var prompt = fixture.Cases[0].PromptIds;
-        using var ro = new RunOptions();
-        using var batch = new DecodeBatch(model, 1, 16);
-        batch.Admit(batch.Prefill(prompt, 512, ro), 1);
-        var sequence = prompt.ToList();
-        var tolerance = model.Signature.CacheElementType == TensorElementType.Float ? 1e-4f : 0.05f;
         // 30 steps from a 16-token capacity: right-aligned buffers grow on the way.
-        for (var i = 0; i < 30; i++)
-        {
-            var next = ArgMax(batch.LogitsOf(0));
-            sequence.Add(next);
-            batch.Step([next], ro);
-            using var fresh = new DecodeBatch(model, 1, 64);
-            AssertClose(fresh.Prefill(sequence.ToArray(), 512, ro).LastLogits, batch.LogitsOf(0).ToArray(), tolerance);
-        }
+        AssertCachedDecodeEqualsRecompute(model, fixture.Cases[0].PromptIds, 30, model.Signature.CacheElementType == TensorElementType.Float ? 1e-4f : 0.05f);
     }
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void MixedLengthBatch_GivesEachRowTheSameTokensAsDecodingItAlone(string layout)
-    {
-        var model = fixture.Models[layout];
-        using var ro = new RunOptions();
-        var prompts = fixture.Cases.Select(c => c.PromptIds).ToArray();
-        var alone = prompts.Select(p => GreedyAlone(model, p, 12, ro)).ToArray();
-
-        using var batch = new DecodeBatch(model, 1, 8);
-        // Shorter then longer prompts, so both the newcomer and the rows already there get re-laid.
-        var order = Enumerable.Range(0, prompts.Length).OrderBy(i => prompts[i].Length).ToArray();
-        foreach (var i in order) batch.Admit(batch.Prefill(prompts[i], 512, ro), 1);
-        var produced = order.Select(_ => new List<int>()).ToArray();
-        var live = order.ToList();
-        for (var step = 0; step < 12; step++)
-        {
-            var next = new int[live.Count];
-            for (var r = 0; r < live.Count; r++) produced[Array.IndexOf(order, live[r])].Add(next[r] = ArgMax(batch.LogitsOf(r)));
-            if (step == 5)
-            {
-                // The longest row leaves mid-way: the others must not notice.
-                var keep = live.Select(i => i != order[^1]).ToArray();
-                batch.Remove(keep);
-                next = next.Where((_, r) => keep[r]).ToArray();
-                live.Remove(order[^1]);
-            }
-
-            batch.Step(next, ro);
-        }
-
-        for (var k = 0; k < order.Length; k++)
-        {
-            var expected = alone[order[k]].Take(produced[k].Count);
-            Assert.Equal(expected, produced[k]);
-        }
-    }
+    public void MixedLengthBatch_GivesEachRowTheSameTokensAsDecodingItAlone(string layout) =>
+        // The longest row leaves mid-way: the others must not notice.
+        AssertMixedLengthBatchEqualsAlone(fixture.Models[layout], [.. fixture.Cases.Select(c => c.PromptIds)], 12, leaveAtStep: 5, longestLeaves: true);
 
     [Theory]
     [MemberData(nameof(Layouts))]
@@ -176,6 +131,59 @@ public sealed class ModelLayoutTests(LayoutModelsFixture fixture) : IClassFixtur
 
         // fp16's genai_config.json searches greedily (do_sample false): that is no sampling default.
         Assert.Null(fixture.Models["fp16"].Defaults.Temperature);
+    }
+
+    /// <summary>
+    /// Greedy decoding from a 16-token capacity for <paramref name="steps"/> steps: after each, the cached logits equal a
+    /// fresh prefill of the whole sequence within <paramref name="tolerance"/>.
+    /// </summary>
+    internal static void AssertCachedDecodeEqualsRecompute(DecoderModel model, int[] prompt, int steps, float tolerance)
+    {
+        using var ro = new RunOptions();
+        using var batch = new DecodeBatch(model, 1, 16);
+        batch.Admit(batch.Prefill(prompt, 512, ro), 1);
+        var sequence = prompt.ToList();
+        for (var i = 0; i < steps; i++)
+        {
+            var next = ArgMax(batch.LogitsOf(0));
+            sequence.Add(next);
+            batch.Step([next], ro);
+            using var fresh = new DecodeBatch(model, 1, 64);
+            AssertClose(fresh.Prefill(sequence.ToArray(), 512, ro).LastLogits, batch.LogitsOf(0).ToArray(), tolerance);
+        }
+    }
+
+    /// <summary>
+    /// Admits <paramref name="prompts"/> shorter first into one batch (so both the newcomer and the rows already there get
+    /// re-laid), decodes greedily for <paramref name="steps"/> steps with the longest (or shortest) row leaving after
+    /// step <paramref name="leaveAtStep"/>, and asserts every row wrote what it writes decoded alone.
+    /// </summary>
+    internal static void AssertMixedLengthBatchEqualsAlone(DecoderModel model, int[][] prompts, int steps, int leaveAtStep, bool longestLeaves)
+    {
+        using var ro = new RunOptions();
+        var alone = prompts.Select(p => GreedyAlone(model, p, steps, ro)).ToArray();
+        using var batch = new DecodeBatch(model, 1, 8);
+        var order = Enumerable.Range(0, prompts.Length).OrderBy(i => prompts[i].Length).ToArray();
+        foreach (var i in order) batch.Admit(batch.Prefill(prompts[i], 512, ro), 1);
+        var produced = order.Select(_ => new List<int>()).ToArray();
+        var live = order.ToList();
+        var leaver = longestLeaves ? order[^1] : order[0];
+        for (var step = 0; step < steps; step++)
+        {
+            var next = new int[live.Count];
+            for (var r = 0; r < live.Count; r++) produced[Array.IndexOf(order, live[r])].Add(next[r] = ArgMax(batch.LogitsOf(r)));
+            if (step == leaveAtStep)
+            {
+                var keep = live.Select(i => i != leaver).ToArray();
+                batch.Remove(keep);
+                next = next.Where((_, r) => keep[r]).ToArray();
+                live.Remove(leaver);
+            }
+
+            batch.Step(next, ro);
+        }
+
+        for (var k = 0; k < order.Length; k++) Assert.Equal(alone[order[k]].Take(produced[k].Count), produced[k]);
     }
 
     internal static List<int> GreedyAlone(DecoderModel model, int[] prompt, int steps, RunOptions ro)
