@@ -128,7 +128,7 @@ internal static class SolveCommand
             {
                 Console.WriteLine(string.Create(inv, $"  round {round.Number}: critique of {round.Answer}{(round.CritiqueReused ? " (reused)" : "")}: {round.Critique.Verdict}: {round.Critique.Text.Trim().ReplaceLineEndings(" ")}"));
                 foreach (var rev in round.Revisions)
-                    Console.WriteLine($"    revision [{rev.Trace.Index}] -> {rev.Answer ?? "(no answer)"}: {rev.Trace.Text.Trim().ReplaceLineEndings(" ")}");
+                    Console.WriteLine($"    revision [{rev.Trace.Index}] -> {(rev.Key is null ? null : rev.Answer?.Text) ?? "(no answer)"}: {rev.Trace.Text.Trim().ReplaceLineEndings(" ")}");
                 Console.WriteLine(string.Create(inv, $"    {round.Outcome}: {round.Reason}; {round.Usage.GeneratedTokens} tokens"));
             }
         }

@@ -109,7 +109,7 @@ internal sealed record SolutionBody
             Critique = x.Critique.Text,
             Verdict = Name(x.Critique.Verdict),
             CritiqueReused = x.CritiqueReused,
-            Revisions = [.. x.Revisions.Select(rv => new RevisionBody { Text = rv.Trace.Text, Answer = rv.Answer })],
+            Revisions = [.. x.Revisions.Select(rv => new RevisionBody { Text = rv.Trace.Text, Answer = rv.Key is null ? null : rv.Answer?.Text })],
             CandidateAnswer = x.CandidateAnswer,
             Confirmation = x.ConfirmationCheck is { } k ? Name(k.Verdict) : null,
             ReVoteLeader = x.ReVoteLeader,

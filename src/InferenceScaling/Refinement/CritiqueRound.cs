@@ -1,4 +1,5 @@
 using InferenceScaling.Verification;
+using InferenceScaling.Voting;
 
 namespace InferenceScaling.Refinement;
 
@@ -18,7 +19,7 @@ public sealed record CritiqueRound
     public required bool CritiqueReused { get; init; }
 
     /// <summary>The revisions sampled (empty when the round stopped at the critique).</summary>
-    public required IReadOnlyList<Revision> Revisions { get; init; }
+    public required IReadOnlyList<Ballot> Revisions { get; init; }
 
     /// <summary>The revised answer put up for confirmation, or null.</summary>
     public string? CandidateAnswer { get; init; }

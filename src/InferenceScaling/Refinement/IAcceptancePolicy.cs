@@ -19,7 +19,7 @@ internal interface IAcceptancePolicy
 /// <param name="Confirmation">The revision's check, when one was run.</param>
 /// <param name="Pool">The re-vote pool: the vote's ballots plus every revision so far.</param>
 /// <param name="ReplacedKey">The key of the answer it would replace.</param>
-internal readonly record struct AcceptanceEvidence(Revision Candidate, VerificationCheck Critique, VerificationCheck? Confirmation, BallotBox Pool, string ReplacedKey)
+internal readonly record struct AcceptanceEvidence(Ballot Candidate, VerificationCheck Critique, VerificationCheck? Confirmation, BallotBox Pool, string ReplacedKey)
 {
     /// <summary>The re-vote with the critiqued answer set aside.</summary>
     public VoteTally ReVote()

@@ -8,7 +8,7 @@ internal sealed class ReVoteAcceptance : IAcceptancePolicy
     public bool NeedsCheck => false;
 
     public (bool Passes, AcceptanceReason Reason) Judge(AcceptanceEvidence evidence) =>
-        evidence.ReVote().Winner?.Key == evidence.Candidate.AnswerKey
+        evidence.ReVote().Winner?.Key == evidence.Candidate.Key
             ? (true, AcceptanceReason.LeadsReVote)
             : (false, AcceptanceReason.ReVotePrefersAnother);
 }

@@ -39,13 +39,13 @@ internal sealed class RefinementRun
         return round is null ? null : round with { Outcome = RoundOutcome.Deadline };
     }
 
-    public void Record(CritiqueRound round, Revision? accepted)
+    public void Record(CritiqueRound round, Ballot? accepted)
     {
         _rounds.Add(round);
         _total += round.Usage;
         if (accepted is null) return;
         _replaced.Add(Current.Key);
-        Current = (accepted.Trace, accepted.Answer, accepted.AnswerKey!);
+        Current = (accepted.Trace, accepted.Answer?.Text, accepted.Key!);
     }
 
     /// <summary>The refined solution: the accepted revision's answer, trace and pool tally, or the answer kept.</summary>

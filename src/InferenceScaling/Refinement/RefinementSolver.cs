@@ -147,7 +147,7 @@ internal sealed class RefinementSolver : DelegatingSolver, ISolverStage
     /// One round: critique (reused when this call checked the text already), revise, choose a candidate, decide.
     /// Null when the deadline had passed before it began; the accepted revision, if any.
     /// </summary>
-    private async Task<(CritiqueRound? Round, Revision? Accepted)> RoundAsync(RefinementRun run, int number, SolveContext context, CancellationToken cancellationToken)
+    private async Task<(CritiqueRound? Round, Ballot? Accepted)> RoundAsync(RefinementRun run, int number, SolveContext context, CancellationToken cancellationToken)
     {
         var meter = context.Meter;
         if (meter.DeadlinePassed) return (run.Cut(null), null);
@@ -191,13 +191,13 @@ internal sealed class RefinementSolver : DelegatingSolver, ISolverStage
         }
 
         if (candidate is null) return (round with { Outcome = RoundOutcome.NoNewAnswer }, null);
-        round = round with { CandidateAnswer = candidate.Answer };
+        round = round with { CandidateAnswer = candidate.Answer?.Text };
         if (confirm is null && _acceptance.NeedsCheck)
         {
             confirm = context.Checks.Find(question, candidate.Trace.Text);
             if (confirm is null && meter.Fits(_checker.MaxTokens))
             {
-                (confirm, var spent) = await CheckAsync(context, question, candidate.Trace, candidate.Answer, candidate.AnswerKey, cancellationToken).ConfigureAwait(false);
+                (confirm, var spent) = await CheckAsync(context, question, candidate.Trace, candidate.Answer?.Text, candidate.Key, cancellationToken).ConfigureAwait(false);
                 round = round with { Usage = round.Usage + spent };
                 if (confirm is null) return (run.Cut(round), null);
             }
@@ -212,7 +212,7 @@ internal sealed class RefinementSolver : DelegatingSolver, ISolverStage
     }
 
     /// <summary>Samples the round's revisions from the revision source's prompt and adds them to the pool; null when the deadline cut them.</summary>
-    private async Task<(List<Revision>? Revisions, Usage Usage)> ReviseAsync(RefinementRun run, VerificationCheck critique, BudgetMeter meter, CancellationToken cancellationToken)
+    private async Task<(List<Ballot>? Revisions, Usage Usage)> ReviseAsync(RefinementRun run, VerificationCheck critique, BudgetMeter meter, CancellationToken cancellationToken)
     {
         var (prompt, kept) = _revisions!.Draft(_prompts, run.Solution.Question, run.Current.Trace.Text, critique);
         var n = _options.RevisionsPerRound;
@@ -227,14 +227,14 @@ internal sealed class RefinementSolver : DelegatingSolver, ISolverStage
         }, cancellationToken).ConfigureAwait(false);
         if (!drawn) return (null, new Usage { WallTime = meter.Since(start) });
 
-        var revisions = new List<Revision>(n);
+        var revisions = new List<Ballot>(n);
         var usage = new Usage { PromptTokens = _generator.CountTokens(prompt), PrefillPasses = 1, Samples = traces!.Count };
         foreach (var generated in traces)
         {
             // A revision that continues the checked steps is that prefix plus what the model wrote after it.
             var trace = kept.Length == 0 ? generated : generated with { Text = kept + generated.Text };
             var ballot = run.Pool.Add(trace, trace.FinishReason is not (FinishReason.Cancelled or FinishReason.LowConfidence));
-            revisions.Add(new Revision(trace, ballot.Key is null ? null : ballot.Answer?.Text, ballot.Key));
+            revisions.Add(ballot);
             usage += new Usage { GeneratedTokens = trace.GeneratedTokens, InjectedTokens = trace.InjectedTokens, DecodeSteps = trace.DecodeSteps };
         }
 
@@ -258,19 +258,19 @@ internal sealed class RefinementSolver : DelegatingSolver, ISolverStage
     /// mean log-probability, then lower index) of each new answer while the token cap allows, and returns the one with
     /// the highest p(correct) (ties: the order checked), its check, what the checks cost, and whether the deadline cut them.
     /// </summary>
-    private async Task<(Revision? Candidate, VerificationCheck? Check, Usage Usage, bool Cut)> BestCheckedAsync(
-        SolveContext context, string question, List<Revision> revisions, string currentKey, CancellationToken cancellationToken)
+    private async Task<(Ballot? Candidate, VerificationCheck? Check, Usage Usage, bool Cut)> BestCheckedAsync(
+        SolveContext context, string question, List<Ballot> revisions, string currentKey, CancellationToken cancellationToken)
     {
-        var best = new Dictionary<string, Revision>(StringComparer.Ordinal);
+        var best = new Dictionary<string, Ballot>(StringComparer.Ordinal);
         var order = new List<string>();
         foreach (var r in revisions)
         {
-            if (r.AnswerKey is not { } k || k == currentKey) continue;
+            if (r.Key is not { } k || k == currentKey) continue;
             if (!best.TryGetValue(k, out var b)) { best[k] = r; order.Add(k); continue; }
             if (r.Trace.MeanLogProb > b.Trace.MeanLogProb) best[k] = r;
         }
 
-        Revision? chosen = null;
+        Ballot? chosen = null;
         VerificationCheck? chosenCheck = null;
         var usage = default(Usage);
         foreach (var k in order)
@@ -280,7 +280,7 @@ internal sealed class RefinementSolver : DelegatingSolver, ISolverStage
             if (check is null)
             {
                 if (!context.Meter.Fits(_checker.MaxTokens)) break;
-                (check, var spent) = await CheckAsync(context, question, r.Trace, r.Answer, r.AnswerKey, cancellationToken).ConfigureAwait(false);
+                (check, var spent) = await CheckAsync(context, question, r.Trace, r.Answer?.Text, r.Key, cancellationToken).ConfigureAwait(false);
                 usage += spent;
                 if (check is null) return (null, null, usage, true);
             }
@@ -292,17 +292,17 @@ internal sealed class RefinementSolver : DelegatingSolver, ISolverStage
     }
 
     /// <summary>The most frequent new answer among the revisions (ties: best mean log-probability, then lower index), with its best revision.</summary>
-    private static Revision? MostFrequent(List<Revision> revisions, string currentKey)
+    private static Ballot? MostFrequent(List<Ballot> revisions, string currentKey)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var r in revisions)
-            if (r.AnswerKey is { } k && k != currentKey) counts[k] = counts.GetValueOrDefault(k) + 1;
-        Revision? best = null;
+            if (r.Key is { } k && k != currentKey) counts[k] = counts.GetValueOrDefault(k) + 1;
+        Ballot? best = null;
         foreach (var r in revisions)
         {
-            if (r.AnswerKey is not { } k || k == currentKey) continue;
+            if (r.Key is not { } k || k == currentKey) continue;
             if (best is null) { best = r; continue; }
-            var c = counts[k].CompareTo(counts[best.AnswerKey!]);
+            var c = counts[k].CompareTo(counts[best.Key!]);
             if (c == 0) c = r.Trace.MeanLogProb.CompareTo(best.Trace.MeanLogProb);
             if (c == 0) c = best.Trace.Index.CompareTo(r.Trace.Index);
             if (c > 0) best = r;

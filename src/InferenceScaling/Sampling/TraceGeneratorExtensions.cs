@@ -1,3 +1,5 @@
+using InferenceScaling.Tools;
+
 namespace InferenceScaling.Sampling;
 
 /// <summary>Conveniences over <see cref="ITraceGenerator"/>.</summary>
@@ -42,5 +44,17 @@ public static class TraceGeneratorExtensions
         Trace? trace = null;
         await foreach (var t in generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false)) trace ??= t;
         return trace ?? throw new InvalidOperationException($"The trace generator returned no trace for the prompt '{request.Prompt}'.");
+    }
+
+    /// <summary>
+    /// <paramref name="generator"/> with <paramref name="tools"/> inside its decode loop (a <see cref="ToolTraceGenerator"/>);
+    /// with null tools, the generator itself.
+    /// </summary>
+    /// <param name="generator">The generator.</param>
+    /// <param name="tools">The tools to offer, or null.</param>
+    public static ITraceGenerator UseTools(this ITraceGenerator generator, ToolSet? tools)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        return tools is null ? generator : new ToolTraceGenerator(generator, tools);
     }
 }

@@ -21,7 +21,7 @@ namespace InferenceScaling.Solving;
 /// </remarks>
 public sealed record SolverServices : IServiceProvider
 {
-    /// <summary>Draws every trace: samples, checks, revisions. With <see cref="Tools"/>, the stages decode through <see cref="ToolTraceGeneratorExtensions.UseTools"/> over it.</summary>
+    /// <summary>Draws every trace: samples, checks, revisions. With <see cref="Tools"/>, the stages decode through <see cref="TraceGeneratorExtensions.UseTools"/> over it.</summary>
     public required ITraceGenerator Generator { get; init; }
 
     /// <summary>The model the generator runs, for its sampling defaults and context; default <c>Generator.GetService&lt;DecoderModel&gt;()</c> (null for remote or scripted generators).</summary>

@@ -14,13 +14,12 @@ public sealed class AcceptancePolicyTests
     };
 
     /// <summary>A pool where 7 (the critiqued answer) has 3 votes and 5 has 2, plus one revision answering <paramref name="revised"/>.</summary>
-    private static (BallotBox Pool, Revision Candidate) Pool(string revised)
+    private static (BallotBox Pool, Ballot Candidate) Pool(string revised)
     {
         var pool = new BallotBox(AnswerLineExtractor.Instance, TrimEquivalence.Instance);
         foreach (var (a, i) in new[] { "7", "5", "7", "5", "7" }.Select((a, i) => (a, i))) pool.Add(TestTraces.Create(i, $"Answer: {a}", [-0.1f]));
         var trace = TestTraces.Create(5, $"Answer: {revised}", [-0.1f]);
-        var ballot = pool.Add(trace);
-        return (pool, new Revision(trace, ballot.Answer!.Text, ballot.Key));
+        return (pool, pool.Add(trace));
     }
 
     private static (bool, IReadOnlyList<AcceptanceReason>, string?) Decide(RevisionConfirmation confirmation, VerificationCheck? confirm, string revised = "5", double min = 0.5)

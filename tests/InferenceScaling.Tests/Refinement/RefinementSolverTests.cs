@@ -78,7 +78,7 @@ public sealed class RefinementSolverTests
         Assert.Equal("5", round.CandidateAnswer);
         Assert.Equal(VerdictKind.Correct, round.ConfirmationCheck!.Verdict);
         Assert.Equal("5", round.ReVoteLeader);
-        Assert.Equal(["5", "5"], round.Revisions.Select(r => r.Answer));
+        Assert.Equal(["5", "5"], round.Revisions.Select(r => r.Answer?.Text));
         Assert.Contains("1+1=2 wrong. Verdict: wrong at step 1", round.Critique.Text);
         // Round 2 reuses the confirming critique ("correct") and stops without generating anything.
         Assert.Equal(2, s.Refinement.Rounds.Count);
