@@ -64,13 +64,15 @@ internal static class SolveCommand
                 "verifier" or "verifier-only" => VerificationSelection.VerifierOnly,
                 var other => throw new FormatException($"--selection: unknown rule '{other}' (weighted, verifier)."),
             };
-            IVotingRule rule = parse.GetValue(vote)!.ToLowerInvariant() switch
+            IVotingRule rule;
+            try
             {
-                "majority" => MajorityVote.Instance,
-                "logprob" => new LogProbWeightedVote(),
-                "confidence" => new ConfidenceFilteredVote(),
-                var other => throw new FormatException($"--vote: unknown rule '{other}' (majority, logprob, confidence)."),
-            };
+                rule = VotingRules.Parse(parse.GetValue(vote)!);
+            }
+            catch (FormatException ex)
+            {
+                throw new FormatException("--vote: " + ex.Message, ex);
+            }
 
             using var m = model.Load(parse);
             // With --backend the traces and scores come from the endpoints; the local model gives the prompts and tokenizer.

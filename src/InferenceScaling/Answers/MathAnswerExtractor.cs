@@ -5,7 +5,7 @@ namespace InferenceScaling.Answers;
 /// each the last occurrence wins: the last <c>\boxed{...}</c> or <c>\fbox{...}</c> (balanced, nested braces), the last
 /// <c>#### x</c> (GSM8K), the last <c>The final answer is x</c> (with <c>. I hope it is correct.</c> dropped), the last
 /// <c>Answer: x</c> or <c>answer is x</c>, then, optionally, the last number (see
-/// <see cref="AnswerExtractorOptions.FallbackToLastNumber"/>).
+/// <see cref="FallbackToLastNumber"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -22,22 +22,22 @@ public sealed class MathAnswerExtractor : IAnswerExtractor
     /// <summary>Markers for <see cref="AnswerSource.AnswerLine"/>; "answer" must start a word.</summary>
     private static readonly string[] AnswerLineMarkers = ["answer:", "answer is"];
 
-    /// <summary>An extractor with <see cref="AnswerExtractorOptions.Default"/>.</summary>
-    public MathAnswerExtractor()
-        : this(AnswerExtractorOptions.Default)
-    {
-    }
+    /// <summary>An extractor.</summary>
+    /// <param name="fallbackToLastNumber">
+    /// When the text holds no answer marker at all (no <c>\boxed</c>, <c>####</c>, <c>Final Answer</c>, <c>Answer:</c> or
+    /// <c>answer is</c>), take the last number in the text as the answer. Default true. See <see cref="FallbackToLastNumber"/>.
+    /// </param>
+    public MathAnswerExtractor(bool fallbackToLastNumber = true) => FallbackToLastNumber = fallbackToLastNumber;
 
-    /// <summary>An extractor with the given options.</summary>
-    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
-    public MathAnswerExtractor(AnswerExtractorOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        Options = options;
-    }
-
-    /// <summary>The options this extractor was built with.</summary>
-    public AnswerExtractorOptions Options { get; }
+    /// <summary>Whether a text without any answer marker answers with its last number.</summary>
+    /// <remarks>
+    /// The fallback never applies when a marker is present but its answer is missing or unfinished (<c>Answer:</c> at the
+    /// very end, an unclosed <c>\boxed{</c>): that trace was cut off in its answer and casts no vote. Nor does it apply
+    /// when the text ends in an operator or <c>=</c> (<c>19*3=</c>), because the last number is then an operand, not a
+    /// result. A trace cut off before it wrote any answer line can still end on a number; the voting layer discards traces
+    /// that finished with <see cref="Sampling.FinishReason.Length"/> for that reason.
+    /// </remarks>
+    public bool FallbackToLastNumber { get; }
 
     /// <summary>The final answer of <paramref name="text"/>, or null when it holds none.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
@@ -58,7 +58,7 @@ public sealed class MathAnswerExtractor : IAnswerExtractor
         var line = AnswerLine(text, ref markerSeen);
         if (line is not null) return new ExtractedAnswer(line, AnswerSource.AnswerLine);
 
-        if (markerSeen || !Options.FallbackToLastNumber || EndsMidExpression(text)) return null;
+        if (markerSeen || !FallbackToLastNumber || EndsMidExpression(text)) return null;
         var number = LastNumber(text);
         return number is null ? null : new ExtractedAnswer(number, AnswerSource.LastNumber);
     }

@@ -57,7 +57,7 @@ public sealed class DecoderModel : IDisposable
     /// What the folder says about sampling (<c>generation_config.json</c>, else <c>genai_config.json</c>'s
     /// <c>search</c>) and the context that bounds every new-token cap.
     /// </summary>
-    public ModelDefaults Defaults { get; }
+    internal ModelDefaults Defaults { get; }
 
     /// <summary>
     /// The folder's chat template (<c>chat_template.jinja</c> or <c>tokenizer_config.json</c>'s <c>chat_template</c>),
@@ -72,8 +72,10 @@ public sealed class DecoderModel : IDisposable
     public string GraphChoice { get; }
 
     /// <summary>
-    /// Sampling options with the folder's <see cref="Defaults"/> over the library's, and the token limit
-    /// <see cref="ModelDefaults.MaxTokensFor"/> gives for a prompt of <paramref name="promptTokens"/> tokens.
+    /// Sampling options with the folder's temperature, top_p and top_k (<c>generation_config.json</c>, else
+    /// <c>genai_config.json</c>'s <c>search</c> when it samples) over <see cref="SamplingOptions"/>' defaults, and as the
+    /// token limit for a prompt of <paramref name="promptTokens"/> tokens the folder's <c>max_new_tokens</c>, else all
+    /// the context leaves; never more than the context leaves, never below 1.
     /// </summary>
     public SamplingOptions DefaultSampling(int promptTokens = 0) => Defaults.ApplyTo(null, promptTokens);
 

@@ -8,7 +8,7 @@ namespace InferenceScaling.Runtime;
 /// (<c>do_sample</c> true); <c>max_new_tokens</c> from <c>generation_config.json</c>; and the model's context, which
 /// bounds every new-token cap. A null setting is one the folder does not give. Immutable.
 /// </summary>
-public sealed record ModelDefaults
+internal sealed record ModelDefaults
 {
     /// <summary>The folder's sampling temperature, or null.</summary>
     public float? Temperature { get; init; }

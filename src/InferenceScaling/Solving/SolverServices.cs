@@ -108,7 +108,7 @@ public sealed record SolverServices : IServiceProvider
 
     /// <summary>
     /// The sampling the vote draws with when <see cref="Sampling"/> is not set: the model folder's temperature, top_p
-    /// and top_k (<see cref="DecoderModel.Defaults"/>; <see cref="SamplingOptions"/>'s defaults without a
+    /// and top_k (<see cref="DecoderModel.DefaultSampling"/>; <see cref="SamplingOptions"/>'s defaults without a
     /// model), and a new-token cap of the prompt set's <see cref="PromptSet.MaxNewTokens"/>, else the folder's
     /// <c>max_new_tokens</c>, else all of the context; always cut to the context (without a model: the prompt set's
     /// cap, else <see cref="SamplingOptions.MaxTokens"/>'s default). Stop strings: the prompt set's.

@@ -98,26 +98,30 @@ public sealed class ModelTokenizer
         return result;
     }
 
-    /// <summary>Encodes text to tokens with their vocabulary text and the characters of <paramref name="text"/> each covers.</summary>
-    public IReadOnlyList<TokenSpan> EncodeToTokens(string text, bool addSpecialTokens = true)
+    /// <summary>
+    /// Encodes text to tokens as Microsoft.ML.Tokenizers writes them: each token's id, its text as the vocabulary
+    /// writes it (<c>Ġworld</c>, <c>▁world</c>) and the UTF-16 range of <paramref name="text"/> it covers (<c>0..0</c> for
+    /// tokens the post-processor added, such as BOS).
+    /// </summary>
+    public IReadOnlyList<EncodedToken> EncodeToTokens(string text, bool addSpecialTokens = true)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var result = new List<TokenSpan>();
+        var result = new List<EncodedToken>();
         if (_json is not null)
         {
             var pieces = EncodeJson(_json, text, addSpecialTokens);
-            if (addSpecialTokens && NeedsBos(pieces.Count > 0 ? pieces[0].Id : -1)) result.Add(new TokenSpan(BeginningOfSequenceId!.Value, _json.TokenOf(BeginningOfSequenceId.Value) ?? "", 0, 0));
-            foreach (var p in pieces) result.Add(new TokenSpan(p.Id, _json.TokenOf(p.Id) ?? "", p.Start, p.End));
+            if (addSpecialTokens && NeedsBos(pieces.Count > 0 ? pieces[0].Id : -1)) result.Add(new EncodedToken(BeginningOfSequenceId!.Value, _json.TokenOf(BeginningOfSequenceId.Value) ?? "", 0..0));
+            foreach (var p in pieces) result.Add(new EncodedToken(p.Id, _json.TokenOf(p.Id) ?? "", p.Start..p.End));
             return result;
         }
 
         var tokens = Inner.EncodeToTokens(text, out _);
         if (addSpecialTokens && NeedsBos(tokens.Count > 0 ? tokens[0].Id : -1))
-            result.Add(new TokenSpan(BeginningOfSequenceId!.Value, SpecialTokens.FirstOrDefault(p => p.Value == BeginningOfSequenceId).Key ?? "", 0, 0));
+            result.Add(new EncodedToken(BeginningOfSequenceId!.Value, SpecialTokens.FirstOrDefault(p => p.Value == BeginningOfSequenceId).Key ?? "", 0..0));
         foreach (var t in tokens)
         {
             var (offset, length) = t.Offset.GetOffsetAndLength(text.Length);
-            result.Add(new TokenSpan(t.Id, t.Value, offset, offset + length));
+            result.Add(new EncodedToken(t.Id, t.Value, offset..(offset + length)));
         }
 
         return result;

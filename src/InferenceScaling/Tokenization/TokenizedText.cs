@@ -1,12 +1,13 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.ML.Tokenizers;
 
 namespace InferenceScaling.Tokenization;
 
 /// <summary>A text and its tokens, as <c>infscale tokenize</c> prints them.</summary>
 /// <param name="Text">The input text.</param>
 /// <param name="Tokens">Its tokens, with UTF-16 offsets into <paramref name="Text"/>.</param>
-internal sealed record TokenizedText(string Text, IReadOnlyList<TokenSpan> Tokens)
+internal sealed record TokenizedText(string Text, IReadOnlyList<EncodedToken> Tokens)
 {
     /// <summary>The ids, space-separated, on one line (no trailing newline).</summary>
     public string IdsLine()
@@ -49,10 +50,11 @@ internal sealed record TokenizedText(string Text, IReadOnlyList<TokenSpan> Token
             {
                 w.WriteStartObject();
                 w.WriteNumber("id", t.Id);
-                w.WriteString("token", t.Token);
-                w.WriteNumber("start", codePoint[t.Start]);
-                w.WriteNumber("end", codePoint[t.End]);
-                w.WriteString("text", Text[t.Start..t.End]);
+                var (start, length) = t.Offset.GetOffsetAndLength(Text.Length);
+                w.WriteString("token", t.Value);
+                w.WriteNumber("start", codePoint[start]);
+                w.WriteNumber("end", codePoint[start + length]);
+                w.WriteString("text", Text.Substring(start, length));
                 w.WriteEndObject();
             }
 

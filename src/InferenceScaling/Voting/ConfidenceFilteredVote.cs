@@ -6,7 +6,7 @@ namespace InferenceScaling.Voting;
 /// <see cref="KeepFraction"/> most confident traces, and vote weighted by the score. Traces left out are reported in
 /// <see cref="VoteTally.Excluded"/>. Immutable and thread-safe.
 /// </summary>
-public sealed class ConfidenceFilteredVote : IVotingRule
+internal sealed class ConfidenceFilteredVote : IVotingRule
 {
     /// <summary>Creates the rule.</summary>
     /// <param name="keepFraction">

@@ -5,7 +5,7 @@ namespace InferenceScaling.Voting;
 /// probabilities, in (0, 1], so long and short traces weigh alike and a fluent trace counts more than a hesitant one.
 /// A trace with no tokens weighs 1. Ties follow <see cref="VoteTally.DefaultOrder"/>. Stateless and thread-safe.
 /// </summary>
-public sealed class LogProbWeightedVote : IVotingRule
+internal sealed class LogProbWeightedVote : IVotingRule
 {
     /// <summary>The shared instance.</summary>
     public static LogProbWeightedVote Instance { get; } = new();

@@ -5,7 +5,7 @@ namespace InferenceScaling.Voting;
 /// log-probability of the group's traces, then by the group whose earliest trace has the lower index, then by ordinal
 /// key order (<see cref="VoteTally.DefaultOrder"/>). Stateless and thread-safe.
 /// </summary>
-public sealed class MajorityVote : IVotingRule
+internal sealed class MajorityVote : IVotingRule
 {
     /// <summary>The shared instance.</summary>
     public static MajorityVote Instance { get; } = new();

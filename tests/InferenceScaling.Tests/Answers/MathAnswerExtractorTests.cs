@@ -5,7 +5,7 @@ namespace InferenceScaling.Tests.Answers;
 public sealed class MathAnswerExtractorTests
 {
     private static readonly MathAnswerExtractor Default = new();
-    private static readonly MathAnswerExtractor NoFallback = new(new AnswerExtractorOptions { FallbackToLastNumber = false });
+    private static readonly MathAnswerExtractor NoFallback = new(fallbackToLastNumber: false);
 
     [Theory]
     [InlineData(@"So the answer is $\boxed{\frac{3}{4}}$.", @"\frac{3}{4}")]
@@ -101,7 +101,7 @@ public sealed class MathAnswerExtractorTests
     }
 
     [Fact]
-    public void Options_DefaultFallbackIsOn() => Assert.True(AnswerExtractorOptions.Default.FallbackToLastNumber);
+    public void Options_DefaultFallbackIsOn() => Assert.True(new MathAnswerExtractor().FallbackToLastNumber);
 
     [Fact]
     public async Task AdversarialInput_ReturnsInBoundedTime()

@@ -31,7 +31,7 @@ public sealed class GoldenTokenizerTests
         foreach (var c in TokenizerFixtures.Golden(family))
         {
             var expected = c.Case.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!).ToArray();
-            Assert.Equal(expected, tokenizer.EncodeToTokens(c.Text, addSpecialTokens: false).Select(t => t.Token).ToArray());
+            Assert.Equal(expected, tokenizer.EncodeToTokens(c.Text, addSpecialTokens: false).Select(t => t.Value).ToArray());
         }
     }
 

@@ -94,10 +94,10 @@ public sealed class TokenizerJsonTests : IDisposable
         foreach (var family in new[] { "qwen2.5", "phi3" })
         {
             var tokens = TokenizerFixtures.Load(family).EncodeToTokens(text, addSpecialTokens: false);
-            Assert.Equal(0, tokens[0].Start);
-            Assert.Equal(text.Length, tokens[^1].End);
-            for (var i = 1; i < tokens.Count; i++) Assert.True(tokens[i].Start >= tokens[i - 1].Start, $"{family}: offsets go back at {i}");
-            Assert.Contains(tokens, t => text[t.Start..t.End].Contains('日', StringComparison.Ordinal));
+            Assert.Equal(0, tokens[0].Offset.Start.Value);
+            Assert.Equal(text.Length, tokens[^1].Offset.End.Value);
+            for (var i = 1; i < tokens.Count; i++) Assert.True(tokens[i].Offset.Start.Value >= tokens[i - 1].Offset.Start.Value, $"{family}: offsets go back at {i}");
+            Assert.Contains(tokens, t => text[t.Offset].Contains('日', StringComparison.Ordinal));
         }
     }
 
