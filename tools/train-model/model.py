@@ -260,8 +260,14 @@ def export_onnx_half_io(model, path, opset=17, external_data=None, io_dtype=torc
         torch.onnx.export(HalfIoWrapper(model, io_dtype), (ids, mask, pos, *past), path, input_names=names_in,
                           output_names=names_out, dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
     if external_data:
+        import os
         import onnx
         m = onnx.load(path)
+        # onnx appends to an existing data file (the tensors then sit at offsets past a stale copy), so a second run
+        # into the same folder would write a larger, different file: start from none.
+        data = os.path.join(os.path.dirname(path), external_data)
+        if os.path.exists(data):
+            os.remove(data)
         onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True, location=external_data,
                         size_threshold=0)
 
