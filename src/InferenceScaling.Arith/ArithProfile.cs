@@ -17,8 +17,16 @@ public static class ArithProfile
     public const string StepScores = "step-scores";
 
     /// <summary>
+    /// The revision source <c>prompts/arith</c> uses: the solve prompt continued from the current solution's steps before
+    /// the one the critique calls wrong, so the steps the check passed are kept and the model solves on from there. Needs
+    /// a prompt set with a <see cref="Prompts.PromptSet.StepPattern"/> and a critique that names the wrong step; otherwise
+    /// the round falls back to the revise template.
+    /// </summary>
+    public const string ContinueFromCheckedSteps = "continue-from-checked-steps";
+
+    /// <summary>
     /// Registers <see cref="StepScores"/> with <see cref="SolverServices.RegisterChecker"/> and continuing from the checked steps
-    /// (<see cref="RevisionSource.ContinueFromCheckedSteps"/>) with <see cref="RevisionSources"/>. Runs when this assembly loads; the
+    /// (<see cref="ContinueFromCheckedSteps"/>) with <see cref="SolverServices.RegisterRevisionSource"/>. Runs when this assembly loads; the
     /// builder loads it when a prompt set names it as <c>checking.provider</c>. Calling it again is harmless.
     /// </summary>
 #pragma warning disable CA2255 // A provider assembly registers its checkers on load: that is what the prompt set's "provider" relies on.
@@ -27,7 +35,7 @@ public static class ArithProfile
     public static void Register()
     {
         SolverServices.RegisterChecker(StepScores, StepScoreCheckerFor);
-        SolverServices.RegisterRevisionSource(RevisionSource.ContinueFromCheckedSteps, CheckedStepsRevisions.Instance);
+        SolverServices.RegisterRevisionSource(ContinueFromCheckedSteps, CheckedStepsRevisions.Instance);
     }
 
     /// <summary>

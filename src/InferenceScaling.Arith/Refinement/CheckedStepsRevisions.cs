@@ -5,7 +5,7 @@ using InferenceScaling.Verification;
 namespace InferenceScaling.Arith;
 
 /// <summary>
-/// <see cref="RevisionSource.ContinueFromCheckedSteps"/>: the solve prompt continued from the solution's steps before
+/// <see cref="ArithProfile.ContinueFromCheckedSteps"/>: the solve prompt continued from the solution's steps before
 /// the one the critique calls wrong, so the steps the check passed are kept and the model solves on from there (the
 /// shipped model solves better than it fixes: fix 40% on hard problems). Falls back to the revise template when the
 /// prompt set has no step pattern or the critique names no step the solution has. Registered by

@@ -17,7 +17,7 @@ namespace InferenceScaling.Prompts;
 /// <para>The fields: <c>checker</c> (a name registered with <see cref="Solving.SolverServices.RegisterChecker"/>; default
 /// <c>critique</c>), <c>provider</c> (the assembly that registers it, loaded on demand), <c>checks_per_sample</c>
 /// (in (0, 1]; 1 = every distinct candidate, for cheap checks), <c>unchecked_score</c> (in [0, 1]) and
-/// <c>refinement</c> (<c>source</c>: <c>revise-prompt</c> | <c>continue-from-checked-steps</c>; <c>confirmation</c>:
+/// <c>refinement</c> (<c>source</c>: a registered revision source, <c>revise-prompt</c> built in, <c>continue-from-checked-steps</c> from InferenceScaling.Arith; <c>confirmation</c>:
 /// <c>critique</c>, <c>re-vote</c>, <c>improves</c>, joined with <c>+</c>; <c>revisions</c> ≥ 1;
 /// <c>choose_by_check</c>). A bad value fails at load naming the field.</para>
 /// </remarks>
@@ -94,6 +94,23 @@ public sealed record CheckingProfile
             };
         }
 
+        // A revision source is a registered name; the provider the set names registers its own when it loads, so an
+        // unknown name is caught here, at load, rather than at the first refinement.
+        var source = profile.Refinement.Source;
+        if (!RevisionSources.IsKnown(source) && profile.Provider is { } provider)
+        {
+            try
+            {
+                Solving.CandidateCheckers.LoadProvider($"Revision source '{source}'", provider);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw Bad(path, "checking.provider", $"'{provider}' cannot be loaded ({ex.InnerException?.Message ?? ex.Message})");
+            }
+        }
+
+        if (!RevisionSources.IsKnown(source))
+            throw Bad(path, "checking.refinement.source", $"'{source}' is not a registered revision source (known: {RevisionSources.Known})");
         return profile;
     }
 
@@ -106,15 +123,7 @@ public sealed record CheckingProfile
             var name = "checking.refinement." + field.Name;
             options = field.Name switch
             {
-                "source" => options with
-                {
-                    Source = Text(field.Value, path, name) switch
-                    {
-                        "revise-prompt" => RevisionSource.RevisePrompt,
-                        "continue-from-checked-steps" => RevisionSource.ContinueFromCheckedSteps,
-                        var other => throw Bad(path, name, $"'{other}' is not a revision source (revise-prompt, continue-from-checked-steps)"),
-                    },
-                },
+                "source" => options with { Source = Text(field.Value, path, name) },
                 "confirmation" => options with { Confirmation = Confirmation(Text(field.Value, path, name), path, name) },
                 "revisions" => options with
                 {

@@ -34,8 +34,24 @@ public sealed record RefinementOptions
         }
     } = 0.95;
 
-    /// <summary>Where revisions come from. Default <see cref="RevisionSource.RevisePrompt"/>.</summary>
-    public RevisionSource Source { get; init; } = RevisionSource.RevisePrompt;
+    /// <summary>The name of the built-in revision source: the prompt set's revise template (question, solution, critique), from which the model rewrites the solution.</summary>
+    public const string RevisePrompt = "revise-prompt";
+
+    /// <summary>
+    /// Where revisions come from: the name of an <see cref="IRevisionSource"/> (<see cref="RevisePrompt"/> is built in; a
+    /// model package registers others with <see cref="Solving.SolverServices.RegisterRevisionSource"/>, as
+    /// InferenceScaling.Arith registers <c>continue-from-checked-steps</c>). Resolved when the solver first refines; an
+    /// unregistered name fails then with an <see cref="InvalidOperationException"/> naming it. Default <see cref="RevisePrompt"/>.
+    /// </summary>
+    public string Source
+    {
+        get;
+        init
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(value, nameof(Source));
+            field = value;
+        }
+    } = RevisePrompt;
 
     /// <summary>
     /// Put up the revision the checker scores highest instead of the most frequent new answer: the best revision of

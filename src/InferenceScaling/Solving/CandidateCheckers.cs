@@ -42,7 +42,7 @@ internal static class CandidateCheckers
     {
         if (!Factories.TryGetValue(name, out var factory) && provider is not null)
         {
-            LoadProvider(name, provider);
+            LoadProvider($"Checker '{name}'", provider);
             Factories.TryGetValue(name, out factory);
         }
 
@@ -56,7 +56,11 @@ internal static class CandidateCheckers
     internal static ICandidateChecker Critique(SolverServices services) =>
         new SolutionChecker(services.Decoder, services.Prompts ?? throw new InvalidOperationException("Checks need a prompt set (SolverServices.Prompts)."), services.ResolveCheckOptions());
 
-    private static void LoadProvider(string name, string provider)
+    /// <summary>Loads a provider assembly and runs its module initializer, where it registers its checkers and revision sources.</summary>
+    /// <param name="what">What needs it, for the message (<c>Checker 'step-scores'</c>).</param>
+    /// <param name="provider">The assembly's name.</param>
+    /// <exception cref="InvalidOperationException">The assembly cannot be loaded.</exception>
+    internal static void LoadProvider(string what, string provider)
     {
         Assembly assembly;
         try
@@ -65,7 +69,7 @@ internal static class CandidateCheckers
         }
         catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
         {
-            throw new InvalidOperationException($"Checker '{name}': its provider assembly '{provider}' cannot be loaded: {ex.Message}", ex);
+            throw new InvalidOperationException($"{what}: its provider assembly '{provider}' cannot be loaded: {ex.Message}", ex);
         }
 
         // Providers register from a module initializer; running it explicitly covers an assembly loaded but not yet touched.

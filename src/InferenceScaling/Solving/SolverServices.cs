@@ -187,14 +187,14 @@ public sealed record SolverServices : IServiceProvider
     public static void RegisterChecker(string name, Func<SolverServices, ICandidateChecker?> factory) => CandidateCheckers.Register(name, factory);
 
     /// <summary>
-    /// Registers (or replaces) the implementation of the revision source <paramref name="source"/> a prompt set's
-    /// <c>checking.refinement.source</c> names (<see cref="Refinement.RevisionSource.RevisePrompt"/> is built in; a provider assembly
-    /// registers the others from its module initializer, as InferenceScaling.Arith registers
-    /// <see cref="Refinement.RevisionSource.ContinueFromCheckedSteps"/>). Thread-safe.
+    /// Registers (or replaces) the revision source a prompt set's <c>checking.refinement.source</c> and
+    /// <see cref="Refinement.RefinementOptions.Source"/> can name (<see cref="Refinement.RefinementOptions.RevisePrompt"/> is
+    /// built in; a provider assembly registers the others from its module initializer, as InferenceScaling.Arith registers
+    /// <c>continue-from-checked-steps</c>). Thread-safe.
     /// </summary>
-    /// <param name="source">The source's name.</param>
-    /// <param name="implementation">Its implementation.</param>
-    public static void RegisterRevisionSource(Refinement.RevisionSource source, Refinement.IRevisionSource implementation) => Refinement.RevisionSources.Register(source, implementation);
+    /// <param name="name">The source's name.</param>
+    /// <param name="implementation">Its implementation (stateless and thread-safe).</param>
+    public static void RegisterRevisionSource(string name, Refinement.IRevisionSource implementation) => Refinement.RevisionSources.Register(name, implementation);
 
     /// <inheritdoc />
     /// <remarks>Answers each service of this record by its type (the generator, model, scorer, tokenizer, prompt set,

@@ -1,5 +1,8 @@
+using InferenceScaling.Arith;
 using InferenceScaling.Prompts;
 using InferenceScaling.Refinement;
+using InferenceScaling.Solving;
+using InferenceScaling.Verification;
 
 namespace InferenceScaling.Tests.Prompts;
 
@@ -17,7 +20,7 @@ public sealed class CheckingProfileTests
         Assert.Equal(16, profile.ChecksFor(16));
         Assert.Equal(0.1, profile.Verification.UncheckedScore);
         var r = profile.Refinement;
-        Assert.Equal((RevisionSource.ContinueFromCheckedSteps, RevisionConfirmation.Improves, 8, true), (r.Source, r.Confirmation, r.RevisionsPerRound, r.ChooseRevisionByCheck));
+        Assert.Equal((ArithProfile.ContinueFromCheckedSteps, RevisionConfirmation.Improves, 8, true), (r.Source, r.Confirmation, r.RevisionsPerRound, r.ChooseRevisionByCheck));
     }
 
     [Fact]
@@ -31,11 +34,28 @@ public sealed class CheckingProfileTests
         Assert.Equal(0.5, profile.Verification.UncheckedScore);
     }
 
+    [Fact]
+    public void RevisionSource_IsAnyRegisteredName_SoAModelPackageCanAddOne()
+    {
+        SolverServices.RegisterRevisionSource("test-keep-solution", new KeepSolution());
+        var dir = Directory.CreateTempSubdirectory("prompts-").FullName;
+        try
+        {
+            foreach (var f in new[] { "s.txt", "c.txt", "r.txt" }) File.WriteAllText(Path.Combine(dir, f), "{question}");
+            File.WriteAllText(Path.Combine(dir, "prompt-set.json"),
+                """{"solve":"s.txt","critique":"c.txt","revise":"r.txt","verdict_correct":"ok","verdict_wrong":"bad","checking":{"refinement":{"source":"test-keep-solution"}}}""");
+
+            Assert.Equal("test-keep-solution", PromptSet.Load(dir).Checking.Refinement.Source);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Theory]
     [InlineData("""{"unchecked_score": 2}""", "checking.unchecked_score")]
     [InlineData("""{"checks_per_sample": 0}""", "checking.checks_per_sample")]
     [InlineData("""{"checker": 3}""", "checking.checker")]
     [InlineData("""{"refinement": {"source": "guess"}}""", "checking.refinement.source")]
+    [InlineData("""{"provider": "No.Such.Provider", "refinement": {"source": "guess"}}""", "checking.provider")]
     [InlineData("""{"refinement": {"confirmation": "critique+vibes"}}""", "checking.refinement.confirmation")]
     [InlineData("""{"refinement": {"revisions": 0}}""", "checking.refinement.revisions")]
     [InlineData("""{"uncheked_score": 0.1}""", "checking.uncheked_score")]
@@ -72,5 +92,11 @@ public sealed class CheckingProfileTests
             Assert.Equal(64, set.MaxNewTokens);
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>A revision source a test package registers: revisions continue the current solution unchanged.</summary>
+    private sealed class KeepSolution : IRevisionSource
+    {
+        public (string Prompt, string Kept) Draft(PromptSet prompts, string question, string solution, VerificationCheck critique) => (prompts.Solve(question), solution);
     }
 }

@@ -268,7 +268,7 @@ public sealed class RefinementSolverTests
 
     private static ISolver Continued(ScriptedModel model, ICandidateChecker checker) =>
         SelfConsistency(model).AsBuilder().UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance,
-            new RefinementOptions { Source = RevisionSource.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 1 }, checker).Build();
+            new RefinementOptions { Source = ArithProfile.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 1 }, checker).Build();
 
     [Fact]
     public async Task ContinueFromCheckedSteps_KeepsThePassedStepsAndSolvesOnFromThem()
@@ -313,8 +313,8 @@ public sealed class RefinementSolverTests
         var steps = new SolverServices { Generator = model, Prompts = ScriptedPipeline.Arith, Scorer = new ScriptedScorer() }.ResolveChecking().Profile.Refinement;
         var critique = new SolverServices { Generator = model, Prompts = ScriptedPipeline.Arith }.ResolveChecking().Profile.Refinement;
 
-        Assert.Equal((RevisionSource.ContinueFromCheckedSteps, RevisionConfirmation.Improves, 8, true), (steps.Source, steps.Confirmation, steps.RevisionsPerRound, steps.ChooseRevisionByCheck));
-        Assert.Equal((RevisionSource.RevisePrompt, RevisionConfirmation.Both, 2, false), (critique.Source, critique.Confirmation, critique.RevisionsPerRound, critique.ChooseRevisionByCheck));
+        Assert.Equal((ArithProfile.ContinueFromCheckedSteps, RevisionConfirmation.Improves, 8, true), (steps.Source, steps.Confirmation, steps.RevisionsPerRound, steps.ChooseRevisionByCheck));
+        Assert.Equal((RefinementOptions.RevisePrompt, RevisionConfirmation.Both, 2, false), (critique.Source, critique.Confirmation, critique.RevisionsPerRound, critique.ChooseRevisionByCheck));
     }
 
     [Fact]
@@ -326,7 +326,7 @@ public sealed class RefinementSolverTests
         model.Calculations["3+4"] = "8";
         RefinementOptions Options(bool byCheck) => new()
         {
-            Source = RevisionSource.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 3, ChooseRevisionByCheck = byCheck,
+            Source = ArithProfile.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 3, ChooseRevisionByCheck = byCheck,
         };
         ISolver Solver(bool byCheck) => SelfConsistency(model).AsBuilder()
             .UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, Options(byCheck), checker).Build();
