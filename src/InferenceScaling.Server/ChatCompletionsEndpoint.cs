@@ -54,28 +54,26 @@ internal static class ChatCompletionsEndpoint
 
     private static readonly string[] Roles = ["system", "developer", "user", "assistant", "tool"];
 
+    /// <summary>Stop strings a request may name (OpenAI takes 4).</summary>
+    private const int MaxStops = 4;
+
     public static async Task<IResult> HandleAsync(ChatCompletionRequest body, ServerState state, CancellationToken cancellationToken)
     {
         var options = state.Options;
         var stream = body.Stream ?? false;
-        var includeUsage = IncludeUsage(body, stream);
-        if (Field.Number(body.FrequencyPenalty, "frequency_penalty", -2, 2) is { } fp && fp != 0)
-            throw ApiException.BadRequest("'frequency_penalty' is not supported (only 0).", "frequency_penalty", "unsupported_value");
-        if (Field.Number(body.PresencePenalty, "presence_penalty", -2, 2) is { } pp && pp != 0)
-            throw ApiException.BadRequest("'presence_penalty' is not supported (only 0).", "presence_penalty", "unsupported_value");
+        var includeUsage = SamplingReader.IncludeUsage(body.StreamOptions, stream);
+        SamplingReader.RefusePenalties(body.FrequencyPenalty, body.PresencePenalty);
 
         var (lastUser, history) = ReadConversation(body.Messages);
         var question = SolveEndpoint.ReadQuestion(lastUser, state, "messages");
-        var temperature = Field.Number(body.Temperature, "temperature", 0, 2);
-        var topP = Field.Number(body.TopP, "top_p", 0, 1, minExclusive: true);
+        var requested = SamplingReader.Read(body.Temperature, body.TopP, body.Seed);
         var maxTokensParam = body.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
         var maxTokens = Field.Integer(body.MaxCompletionTokens ?? body.MaxTokens, maxTokensParam, 1, options.MaxTokensPerTrace);
-        var seed = body.Seed ?? ServerState.FreshSeed();
         var n = (int)(Field.Integer(body.N, "n", 1, options.MaxSamplesPerRequest) ?? 1);
         var logprobs = body.Logprobs ?? false;
         var topLogprobs = Field.Integer(body.TopLogprobs, "top_logprobs", 0, 20);
         if (topLogprobs is > 0 && !logprobs) throw ApiException.BadRequest("'top_logprobs' needs 'logprobs': true.", "top_logprobs");
-        var stops = Stops(body.Stop);
+        var stops = SamplingReader.Stops(body.Stop, MaxStops);
         var tools = ToolsReader.Read(body.Tools, state);
         var budgeted = body.Budget is { ValueKind: not JsonValueKind.Null };
         if (budgeted && n != 1) throw ApiException.BadRequest("'n' must be 1 when 'budget' is set: the response is the vote's winning trace.", "n");
@@ -84,17 +82,8 @@ internal static class ChatCompletionsEndpoint
         var tokens = state.FitTokens(prompt, "messages", (int?)maxTokens, maxTokensParam, body.Truncate ?? false);
         if (!budgeted && (long)n * tokens > options.MaxTokensPerRequest)
             throw ApiException.BadRequest($"'n' × '{maxTokensParam}' is {(long)n * tokens} tokens; this server allows at most {options.MaxTokensPerRequest} per request.", maxTokensParam);
-        var defaults = state.DefaultSampling;
-        var sampling = defaults with
-        {
-            Temperature = temperature is { } t ? (float)t : defaults.Temperature,
-            TopP = topP is { } tp ? (float)tp : 1f,
-            MaxTokens = tokens,
-            Seed = unchecked((ulong)seed),
-            StopStrings = [.. state.StopStrings, .. stops],
-            TopLogProbs = logprobs ? (int)(topLogprobs ?? 0) : 0,
-        };
-        ValidateSampling(sampling, maxTokensParam);
+        var sampling = requested.Over(state.DefaultSampling, tokens, [.. state.StopStrings, .. stops], logprobs ? (int)(topLogprobs ?? 0) : 0, maxTokensParam, "top_logprobs");
+        var seed = requested.Seed;
         var reply = new Reply("chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), state.ModelId, seed, logprobs);
 
         if (budgeted)
@@ -207,39 +196,6 @@ internal static class ChatCompletionsEndpoint
                 progress.Complete();
             }
         }
-    }
-
-    /// <summary>The sampler's own checks (a <c>top_p</c> that rounds to 0 as a float), answered naming the request field.</summary>
-    private static void ValidateSampling(SamplingOptions sampling, string maxTokensParam)
-    {
-        try
-        {
-            sampling.Validate();
-        }
-        catch (ArgumentException ex)
-        {
-            var param = ex.ParamName switch
-            {
-                nameof(SamplingOptions.Temperature) => "temperature",
-                nameof(SamplingOptions.TopP) => "top_p",
-                nameof(SamplingOptions.MaxTokens) => maxTokensParam,
-                nameof(SamplingOptions.TopLogProbs) => "top_logprobs",
-                nameof(SamplingOptions.StopStrings) => "stop",
-                _ => null,
-            };
-            throw ApiException.BadRequest(param is null ? "The sampling settings are out of range." : $"'{param}' is out of the range the sampler takes.", param);
-        }
-    }
-
-    /// <summary>
-    /// Reads <c>stream_options</c>, allowed only with <c>"stream": true</c> (as OpenAI does): <c>include_usage</c>, and
-    /// <c>include_obfuscation</c>, accepted and ignored (no padding field is added).
-    /// </summary>
-    private static bool IncludeUsage(ChatCompletionRequest body, bool stream)
-    {
-        if (body.StreamOptions is not { } streamOptions) return false;
-        if (!stream) throw ApiException.BadRequest("'stream_options' is only allowed when 'stream' is true.", "stream_options");
-        return streamOptions.IncludeUsage ?? false;
     }
 
     private static ChatUsageBody Usage(long promptTokens, long completionTokens) => new() { PromptTokens = promptTokens, CompletionTokens = completionTokens };
@@ -358,23 +314,5 @@ internal static class ChatCompletionsEndpoint
         }
 
         return sb.ToString();
-    }
-
-    private static string[] Stops(JsonElement? value)
-    {
-        if (value is not { ValueKind: not JsonValueKind.Null } stop) return [];
-        if (stop.ValueKind == JsonValueKind.String)
-            return RequestBody.GetString(stop, "stop") is { Length: > 0 } one ? [one] : throw ApiException.BadRequest("'stop' must not be empty.", "stop");
-        if (stop.ValueKind != JsonValueKind.Array) throw RequestBody.WrongType("stop", "a string or an array of strings", stop);
-        if (stop.GetArrayLength() > 4) throw ApiException.BadRequest("'stop' holds at most 4 strings.", "stop");
-        var list = new List<string>();
-        foreach (var s in stop.EnumerateArray())
-        {
-            if (s.ValueKind != JsonValueKind.String || RequestBody.GetString(s, "stop") is not { Length: > 0 } text)
-                throw ApiException.BadRequest("'stop' entries must be non-empty strings.", "stop");
-            list.Add(text);
-        }
-
-        return [.. list];
     }
 }

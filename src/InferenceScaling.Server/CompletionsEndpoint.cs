@@ -52,6 +52,9 @@ internal static class CompletionsEndpoint
 
     private const int MaxPrompts = 64;
 
+    /// <summary>Stop strings a request may name (vLLM sets no limit; OpenAI's legacy endpoint takes 4).</summary>
+    private const int MaxStops = 16;
+
     public static async Task<IResult> HandleAsync(CompletionRequest body, ServerState state, CancellationToken cancellationToken)
     {
         var job = Read(body, state);
@@ -240,14 +243,10 @@ internal static class CompletionsEndpoint
         if (body.Suffix is { Length: > 0 }) throw ApiException.BadRequest("'suffix' is not supported.", "suffix", "unsupported_value");
         if (body.LogitBias is { ValueKind: JsonValueKind.Object } bias && bias.EnumerateObject().Any())
             throw ApiException.BadRequest("'logit_bias' is not supported.", "logit_bias", "unsupported_value");
-        if (Field.Number(body.FrequencyPenalty, "frequency_penalty", -2, 2) is { } fp && fp != 0)
-            throw ApiException.BadRequest("'frequency_penalty' is not supported (only 0).", "frequency_penalty", "unsupported_value");
-        if (Field.Number(body.PresencePenalty, "presence_penalty", -2, 2) is { } pp && pp != 0)
-            throw ApiException.BadRequest("'presence_penalty' is not supported (only 0).", "presence_penalty", "unsupported_value");
+        SamplingReader.RefusePenalties(body.FrequencyPenalty, body.PresencePenalty);
 
         var stream = body.Stream ?? false;
-        if (body.StreamOptions is not null && !stream) throw ApiException.BadRequest("'stream_options' is only allowed when 'stream' is true.", "stream_options");
-        var includeUsage = body.StreamOptions?.IncludeUsage ?? false;
+        var includeUsage = SamplingReader.IncludeUsage(body.StreamOptions, stream);
         var n = (int)(Field.Integer(body.N, "n", 1, options.MaxSamplesPerRequest) ?? 1);
         if (Field.Integer(body.BestOf, "best_of", 1, options.MaxSamplesPerRequest) is { } bestOf && bestOf != n)
             throw ApiException.BadRequest("'best_of' is not supported unless it equals 'n'.", "best_of", "unsupported_value");
@@ -255,13 +254,8 @@ internal static class CompletionsEndpoint
         var maxTokens = (int)(Field.Integer(body.MaxTokens, "max_tokens", 0, options.MaxTokensPerTrace) ?? Math.Min(16, options.MaxTokensPerTrace));
         if (maxTokens == 0 && !echo) throw ApiException.BadRequest("'max_tokens' 0 is only allowed with 'echo': true (log-likelihood of the prompt).", "max_tokens");
         var logprobs = Field.Integer(body.Logprobs, "logprobs", 0, 20) is { } l ? (int?)l : null;
-        var temperature = Field.Number(body.Temperature, "temperature", 0, 2);
-        var topP = Field.Number(body.TopP, "top_p", 0, 1, minExclusive: true);
-        var topK = Field.Integer(body.TopK, "top_k", -1, int.MaxValue);
-        var minP = Field.Number(body.MinP, "min_p", 0, 1);
-        if (minP is >= 1) throw ApiException.BadRequest("'min_p' must be in [0, 1).", "min_p");
-        var seed = body.Seed ?? ServerState.FreshSeed();
-        var stops = Stops(body.Stop);
+        var requested = SamplingReader.Read(body.Temperature, body.TopP, body.Seed, body.TopK, body.MinP);
+        var stops = SamplingReader.Stops(body.Stop, MaxStops);
         var prompts = Prompts(body.Prompt, model);
         var context = model.Signature.ContextLength;
         long total = 0;
@@ -279,18 +273,8 @@ internal static class CompletionsEndpoint
 
         if (total > options.MaxTokensPerRequest)
             throw ApiException.BadRequest($"prompts × 'n' × 'max_tokens' is {total} tokens; this server allows at most {options.MaxTokensPerRequest} per request.", "max_tokens");
-        var sampling = new SamplingOptions
-        {
-            Temperature = (float)(temperature ?? state.DefaultSampling.Temperature),
-            TopP = (float)(topP ?? 1),
-            TopK = topK is > 0 ? (int)topK : 0,
-            MinP = (float)(minP ?? 0),
-            Seed = unchecked((ulong)seed),
-            MaxTokens = Math.Max(1, maxTokens),
-            StopStrings = stops,
-            TopLogProbs = logprobs ?? 0,
-            IgnoreEndOfSequence = body.IgnoreEos ?? false,
-        };
+        // Raw prompts: the request's stop strings only, not the prompt set's.
+        var sampling = requested.Over(state.DefaultSampling, Math.Max(1, maxTokens), stops, logprobs ?? 0, "max_tokens", "logprobs", body.IgnoreEos ?? false);
         return new CompletionJob(prompts, n, maxTokens, echo, logprobs, body.ReturnTokensAsTokenIds ?? false, stream, includeUsage, sampling);
     }
 
@@ -354,24 +338,6 @@ internal static class CompletionsEndpoint
         var text = model.Tokenizer.Decode(ids);
         if (text.Length == 0) throw ApiException.BadRequest($"'{param}' decodes to no text.", param);
         return new PromptInput(text, ids);
-    }
-
-    private static string[] Stops(JsonElement? value)
-    {
-        if (value is not { ValueKind: not JsonValueKind.Null } stop) return [];
-        if (stop.ValueKind == JsonValueKind.String)
-            return RequestBody.GetString(stop, "stop") is { Length: > 0 } one ? [one] : throw ApiException.BadRequest("'stop' must not be empty.", "stop");
-        if (stop.ValueKind != JsonValueKind.Array) throw RequestBody.WrongType("stop", "a string or an array of strings", stop);
-        if (stop.GetArrayLength() > 16) throw ApiException.BadRequest("'stop' holds at most 16 strings.", "stop");
-        var list = new List<string>();
-        foreach (var s in stop.EnumerateArray())
-        {
-            if (s.ValueKind != JsonValueKind.String || RequestBody.GetString(s, "stop") is not { Length: > 0 } text)
-                throw ApiException.BadRequest("'stop' entries must be non-empty strings.", "stop");
-            list.Add(text);
-        }
-
-        return [.. list];
     }
 
     /// <summary>One prompt: its text (what is sampled from) and its token ids (what is echoed and scored).</summary>
