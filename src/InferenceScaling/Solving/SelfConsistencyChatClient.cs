@@ -22,7 +22,7 @@ namespace InferenceScaling.Solving;
 /// solver, only the last user message reaches it, and a call that sets those options is refused rather than answered
 /// with settings it did not ask for.
 /// </remarks>
-public sealed class SelfConsistencyChatClient : IChatClient
+internal sealed class SelfConsistencyChatClient : IChatClient
 {
     /// <summary>Key in <see cref="ChatOptions.AdditionalProperties"/> for a per-call budget (<see cref="Budget"/> or string).</summary>
     public const string BudgetOption = "budget";

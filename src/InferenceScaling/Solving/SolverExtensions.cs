@@ -52,9 +52,49 @@ public static class SolverExtensions
         return builder.Build();
     }
 
-    /// <summary>Wraps this solver as an <see cref="IChatClient"/> (see <see cref="SelfConsistencyChatClient"/>).</summary>
+    /// <summary>
+    /// Wraps this solver as an <see cref="IChatClient"/>: the last user message is the question; the response's text is
+    /// the winning trace (or the bare answer when the winner's trace is not available); <see cref="ChatResponse.Usage"/>
+    /// holds prompt and generated tokens (and <c>forward_passes</c>, <c>samples</c> in its additional counts). Streaming
+    /// yields the final response as one update. Does not own the solver; thread-safe if the solver is.
+    /// </summary>
+    /// <remarks>
+    /// <para>A call's budget is <c>"budget"</c> in <see cref="ChatOptions.AdditionalProperties"/> (a <see cref="Budget"/>
+    /// or a string for <see cref="Budget.Parse"/>), else <paramref name="defaultBudget"/>.</para>
+    /// <para>The response's <see cref="ChatResponse.AdditionalProperties"/>: <c>answer</c> (string or null),
+    /// <c>vote_share</c> and <c>confidence</c> (double), <c>distribution</c> (the answer groups, winner first),
+    /// <c>stop_reason</c> (the <see cref="StopReason"/> name), <c>traces_drawn</c>, <c>traces_cancelled</c>,
+    /// <c>traces_unanswered</c> (int) and <c>solution</c> (the whole <see cref="Solution"/>).</para>
+    /// <para>Only the last user message reaches a fixed solver, so a call that sets sampling options (temperature, top-p,
+    /// max output tokens, stop sequences, seed) is refused rather than answered with settings it did not ask for; use
+    /// the <see cref="AsChatClient(SolverServices, Action{SolverBuilder}?, Budget?)"/> form for those.</para>
+    /// </remarks>
     /// <param name="solver">The solver.</param>
     /// <param name="defaultBudget">Budget used when a request names none; default <see cref="Budget.Balanced"/>.</param>
     /// <returns>The chat client.</returns>
     public static IChatClient AsChatClient(this ISolver solver, Budget? defaultBudget = null) => new SelfConsistencyChatClient(solver, defaultBudget);
+
+    /// <summary>
+    /// An <see cref="IChatClient"/> that builds the pipeline for each call from these services: the call's
+    /// <see cref="ChatOptions"/> (temperature, top-p, max output tokens, stop sequences added to the prompt set's, seed)
+    /// over <see cref="SolverServices.ResolveSampling"/>, and the conversation before the last user message (system and
+    /// history) bound into the prompt set's chat template (<see cref="PromptSet.WithHistory"/>; plain prompt sets ask
+    /// the question alone). Budgets and response properties as in <see cref="AsChatClient(ISolver, Budget?)"/>.
+    /// </summary>
+    /// <param name="services">What every call's pipeline shares.</param>
+    /// <param name="configure">Adds stages and settings to each call's builder; null for self-consistency alone.</param>
+    /// <param name="defaultBudget">Budget used when a request names none; default <see cref="Budget.Balanced"/>.</param>
+    /// <returns>The chat client.</returns>
+    public static IChatClient AsChatClient(this SolverServices services, Action<SolverBuilder>? configure = null, Budget? defaultBudget = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return new SelfConsistencyChatClient(
+            (sampling, history) => (services with
+            {
+                Sampling = sampling,
+                Prompts = history.Count == 0 ? services.Prompts : services.Prompts?.WithHistory(history),
+            }).AsSolver(configure),
+            services.ResolveSampling(),
+            defaultBudget);
+    }
 }

@@ -78,4 +78,25 @@ public sealed class ChatClientConversationTests
         await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync("2+2?", options));
         Assert.Empty(generator.Requests);
     }
+
+    /// <summary>The services form builds each call's pipeline: the conversation goes through the prompt set's chat template, the options set the call's sampling.</summary>
+    [Fact]
+    public async Task Services_form_renders_the_history_through_the_template_and_samples_with_the_call_options()
+    {
+        var template = ChatTemplate.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "tests", "InferenceScaling.Tests", "Templates", "Data", "qwen2.5-math-instruct.jinja")),
+            new Dictionary<string, string> { ["eos_token"] = "<|im_end|>" });
+        var prompts = InferenceScaling.Prompts.PromptSet.For(template, name: null, Path.Combine(RepoPaths.Root, "prompts"));
+        var generator = new ScriptedTraceGenerator([.. Enumerable.Range(0, 8).Select(_ => ScriptedTrace.Answer("9"))]);
+        var client = new SolverServices { Generator = generator, Prompts = prompts, Extractor = AnswerLineExtractor.Instance, Equivalence = TrimEquivalence.Instance }.AsChatClient();
+        var options = Fast.Clone();
+        options.Temperature = 0.3f;
+        options.Seed = 7;
+
+        var response = await client.GetResponseAsync([new(ChatRole.System, "Be brief."), new(ChatRole.User, "Hi"), new(ChatRole.Assistant, "Hello."), new(ChatRole.User, "3*3?")], options);
+
+        Assert.Equal(prompts.WithHistory([ChatTurn.System("Be brief."), ChatTurn.User("Hi"), ChatTurn.Assistant("Hello.")]).Solve("3*3?"), generator.Requests[0].Prompt);
+        Assert.StartsWith("<|im_start|>system\nBe brief.<|im_end|>", generator.Requests[0].Prompt, StringComparison.Ordinal);
+        Assert.Equal((0.3f, 7UL), (generator.Requests[0].Sampling.Temperature, generator.Requests[0].Sampling.Seed));
+        Assert.Equal("9", response.AdditionalProperties![SelfConsistencyChatClient.AnswerProperty]);
+    }
 }
