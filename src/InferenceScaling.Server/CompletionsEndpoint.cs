@@ -251,26 +251,29 @@ internal static class CompletionsEndpoint
         if (Field.Integer(body.BestOf, "best_of", 1, options.MaxSamplesPerRequest) is { } bestOf && bestOf != n)
             throw ApiException.BadRequest("'best_of' is not supported unless it equals 'n'.", "best_of", "unsupported_value");
         var echo = body.Echo ?? false;
-        var maxTokens = (int)(Field.Integer(body.MaxTokens, "max_tokens", 0, options.MaxTokensPerTrace) ?? Math.Min(16, options.MaxTokensPerTrace));
+        var namedMaxTokens = Field.Integer(body.MaxTokens, "max_tokens", 0, options.MaxTokensPerTrace);
+        var maxTokens = (int)(namedMaxTokens ?? Math.Min(16, options.MaxTokensPerTrace));
         if (maxTokens == 0 && !echo) throw ApiException.BadRequest("'max_tokens' 0 is only allowed with 'echo': true (log-likelihood of the prompt).", "max_tokens");
         var logprobs = Field.Integer(body.Logprobs, "logprobs", 0, 20) is { } l ? (int?)l : null;
         var requested = SamplingReader.Read(body.Temperature, body.TopP, body.Seed, body.TopK, body.MinP);
         var stops = SamplingReader.Stops(body.Stop, MaxStops);
         var prompts = Prompts(body.Prompt, model);
         var context = model.Signature.ContextLength;
-        long total = 0;
         for (var p = 0; p < prompts.Count; p++)
         {
             var at = prompts.Count > 1 ? $" at index {p}" : "";
             var length = prompts[p].Ids.Length;
             if (length > context || (length == context && maxTokens > 0))
                 throw ApiException.BadRequest($"The prompt{at} is {length} tokens; the model's context is {context}, leaving no room for an answer.", "prompt", "context_length_exceeded");
-            if (length + maxTokens > context)
+            if (length + maxTokens <= context) continue;
+            // The default is cut to fit (as chat's is); only a 'max_tokens' the client named is refused.
+            if (namedMaxTokens is null) maxTokens = context - length;
+            else
                 throw ApiException.BadRequest($"The prompt{at} is {length} tokens and 'max_tokens' asks for {maxTokens}; the model's context is {context}. Ask for at most {context - length}.",
                     "max_tokens", "context_length_exceeded");
-            total += (long)n * maxTokens;
         }
 
+        var total = (long)prompts.Count * n * maxTokens;
         if (total > options.MaxTokensPerRequest)
             throw ApiException.BadRequest($"prompts × 'n' × 'max_tokens' is {total} tokens; this server allows at most {options.MaxTokensPerRequest} per request.", "max_tokens");
         // Raw prompts: the request's stop strings only, not the prompt set's.

@@ -11,6 +11,8 @@ namespace InferenceScaling.Tests.Server;
 /// (the service's default sampling, as <c>/v1/solve</c> does). Before they shared <see cref="SamplingReader"/>, chat
 /// forced top_p 1 and completions forced top_p 1 and top_k 0. The optimum layout fixture's generation_config.json says
 /// top_k 40, top_p 0.95 (on it top_k binds first, so the end-to-end check is the completions one, which names top_k).
+/// And completions, like chat, cut a default <c>max_tokens</c> to fit the context instead of refusing a field the client
+/// never sent.
 /// </summary>
 public sealed class SamplingDefaultsTests(LayoutModelsFixture fixture) : IClassFixture<LayoutModelsFixture>
 {
@@ -36,6 +38,26 @@ public sealed class SamplingDefaultsTests(LayoutModelsFixture fixture) : IClassF
 
         Assert.Equal(folders, unnamed);
         Assert.NotEqual(off, folders); // the settings change what this seed draws, so the equality above can fail
+    }
+
+    [Fact]
+    public async Task Completions_WithoutMaxTokens_CutTheDefaultToFitTheContext_AsChatDoes()
+    {
+        // Digits are one token each in the fixture's tokenizer: 90 of the context's 96 leave 6 for the answer.
+        var model = fixture.Models["optimum"];
+        var prompt = new string('7', 90);
+        var room = model.Signature.ContextLength - model.Tokenizer.Encode(prompt).Length;
+        Assert.InRange(room, 1, 15); // below the default of 16, so the default must be cut
+        await using var server = await LoopbackServer.StartAsync(model);
+
+        var unnamed = await server.PostJsonAsync("/v1/completions", $$"""{"prompt":"{{prompt}}","ignore_eos":true,"seed":1}""");
+        var named = await server.PostJsonAsync("/v1/completions", $$"""{"prompt":"{{prompt}}","max_tokens":16}""");
+
+        Assert.Equal(HttpStatusCode.OK, unnamed.StatusCode);
+        Assert.Equal(room, (await LoopbackServer.ReadJsonAsync(unnamed)).GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, named.StatusCode);
+        var error = (await LoopbackServer.ReadJsonAsync(named)).GetProperty("error");
+        Assert.Equal(("max_tokens", "context_length_exceeded"), (error.GetProperty("param").GetString(), error.GetProperty("code").GetString()));
     }
 
     [Fact]
