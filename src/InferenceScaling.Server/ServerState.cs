@@ -156,7 +156,8 @@ internal sealed class ServerState : IAsyncDisposable
     /// The solver for one request, on the shared scheduler: self-consistency with these sampling settings, then, when
     /// the model has a prompt set (critique and revise templates), verification and gated refinement. The request's
     /// budget decides what runs: with <see cref="Budget.MaxVerifications"/> and <see cref="Budget.MaxRefinementRounds"/>
-    /// at 0 (the fast and balanced presets) both stages pass the vote through unchanged.
+    /// at 0 (the fast and balanced presets) both stages pass the vote through unchanged; checks left to the profile
+    /// (thorough) are the checking profile's count.
     /// </summary>
     /// <param name="sampling">How the vote's traces are drawn.</param>
     /// <param name="generator">
@@ -219,11 +220,17 @@ internal sealed class ServerState : IAsyncDisposable
             maxTokensParam, "context_length_exceeded");
     }
 
-    /// <summary>The budget under the server's ceilings: its deadline at most <see cref="ServerOptions.RequestTimeout"/>, its tokens at most <see cref="ServerOptions.MaxTokensPerRequest"/>.</summary>
+    /// <summary>
+    /// The budget under the server's ceilings: its deadline at most <see cref="ServerOptions.RequestTimeout"/>, its
+    /// tokens at most <see cref="ServerOptions.MaxTokensPerRequest"/>, and checks left to the checking profile
+    /// (<see cref="Budget.MaxVerifications"/> null) at most the budget caps' checks.
+    /// </summary>
     public Budget Ceil(Budget budget) => budget with
     {
         Deadline = budget.Deadline is { } d && d < Options.RequestTimeout ? d : Options.RequestTimeout,
         MaxGeneratedTokens = budget.MaxGeneratedTokens is { } t && t < Options.MaxTokensPerRequest ? t : Options.MaxTokensPerRequest,
+        MaxVerifications = budget.MaxVerifications is null && _services?.Checking is { } profile && budget.VerificationsUnder(profile) > Options.BudgetLimits.MaxChecks
+            ? Options.BudgetLimits.MaxChecks : budget.MaxVerifications,
     };
 
     /// <summary>Cancels every trace of <paramref name="control"/> when the wall-time ceiling passes; dispose to disarm.</summary>

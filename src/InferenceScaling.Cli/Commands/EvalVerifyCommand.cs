@@ -8,8 +8,8 @@ namespace InferenceScaling.Cli.Commands;
 /// <summary>
 /// Hidden <c>infscale eval-verify</c>: a thin alias over the sweep harness for the selection comparison of issues 5
 /// and 8. It runs <see cref="SweepStrategyCatalog.SelectionComparison"/> (majority, step-weighted, step-only,
-/// critique-weighted and the refinement variants, see <see cref="SweepStrategyCatalog.RegisterSelectionComparison"/>)
-/// at one sample budget on an eval set, writes the sweep's files to <c>--out</c>, and prints accuracy (95% bootstrap
+/// critique-weighted and the refinement variants, see <see cref="SweepStrategyCatalog.RegisterSelectionComparison(int, int)"/>)
+/// at one sample budget (or under one budget, <c>--budget thorough</c>) on an eval set, writes the sweep's files to <c>--out</c>, and prints accuracy (95% bootstrap
 /// CI), mean generated tokens, and each strategy's paired difference against majority (wrong→right, right→wrong).
 /// Every strategy draws the same traces (every problem with <c>--seed</c>, as eval-verify always has, so its
 /// figures reproduce); identical requests are decoded once.
@@ -27,11 +27,12 @@ internal static class EvalVerifyCommand
         var temperature = new Option<float?>("--temperature", "-t") { Description = "Sampling temperature (default: the model folder's, else 0.8)." };
         var seed = new Option<ulong>("--seed") { Description = "Sampling seed of every problem (as eval-verify always drew; the sweep's per-problem seeds with --seed-per-problem).", DefaultValueFactory = _ => 0UL };
         var perProblem = new Option<bool>("--seed-per-problem") { Description = "Each problem samples with a seed from --seed and its id, as sweeps do." };
+        var preset = new Option<string?>("--budget") { Description = "Run every strategy live under this budget (e.g. thorough: its samples, waves, early stop, checks and rounds) instead of --samples/--verifications/--rounds." };
         var output = new Option<string?>("--out") { Description = "Sweep output folder (per-problem.jsonl, summary.csv). Default: a new folder under the temp directory." };
         var model = new ModelArguments();
         var command = new Command("eval-verify", "Measure majority vs verifier selection vs refinement on the same draws (an alias over the sweep harness).")
         {
-            set, samples, checks, rounds, limit, parallel, temperature, seed, perProblem, output,
+            set, samples, checks, rounds, preset, limit, parallel, temperature, seed, perProblem, output,
         };
         command.Hidden = true;
         model.AddTo(command);
@@ -39,12 +40,15 @@ internal static class EvalVerifyCommand
         {
             var problems = EvalSet.Load(parse.GetValue(set)!).Problems;
             if (parse.GetValue(limit) is { } l) problems = [.. problems.Take(l)];
-            var k = parse.GetValue(samples);
+            var budget = parse.GetValue(preset) is { } text ? Budget.Parse(text) : (Budget?)null;
+            var k = budget?.MaxSamples ?? parse.GetValue(samples);
             var folder = parse.GetValue(output) is { } o ? Path.GetFullPath(o) : Directory.CreateTempSubdirectory("eval-verify-").FullName;
             if (File.Exists(Path.Combine(folder, SweepLog.FileName)) && new FileInfo(Path.Combine(folder, SweepLog.FileName)).Length > 0)
                 return CommandErrors.Fail($"{folder} already holds a sweep; choose another --out.");
             Directory.CreateDirectory(folder);
-            var catalog = SweepStrategyCatalog.CreateDefault().RegisterSelectionComparison(parse.GetValue(checks), parse.GetValue(rounds));
+            var catalog = budget is { } b
+                ? SweepStrategyCatalog.CreateDefault().RegisterSelectionComparison(_ => b)
+                : SweepStrategyCatalog.CreateDefault().RegisterSelectionComparison(parse.GetValue(checks), parse.GetValue(rounds));
 
             using var m = model.Load(parse);
             var services = await BackendArguments.ServicesAsync(parse, backend: null, m, tools: null, needsScorer: true, ct).ConfigureAwait(false);
@@ -66,7 +70,8 @@ internal static class EvalVerifyCommand
                 OutputDirectory = folder,
                 MaxConcurrency = parse.GetValue(parallel),
             };
-            Console.Error.WriteLine($"eval-verify: {problems.Count} problems, {k} samples, ≤ {parse.GetValue(checks)} checks, ≤ {parse.GetValue(rounds)} rounds, prompts '{services.Prompts!.Name}' (checker '{services.ResolveChecking().Profile.Checker}') -> {folder}");
+            var what = budget is { } under ? $"budget {under}" : $"{k} samples, ≤ {parse.GetValue(checks)} checks, ≤ {parse.GetValue(rounds)} rounds";
+            Console.Error.WriteLine($"eval-verify: {problems.Count} problems, {what}, prompts '{services.Prompts!.Name}' (checker '{services.ResolveChecking().Profile.Checker}') -> {folder}");
             // Every strategy asks for the same seeded samples and greedy checks: decode each distinct request once.
             var summary = await new SweepRunner(new RequestCache(services.Decoder), options).RunAsync(problems, ct).ConfigureAwait(false);
             Print(summary, SweepLog.Read(Path.Combine(folder, SweepLog.FileName)), k);

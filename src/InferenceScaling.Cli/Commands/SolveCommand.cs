@@ -11,11 +11,12 @@ namespace InferenceScaling.Cli.Commands;
 
 /// <summary>
 /// <c>infscale solve</c>: one question, self-consistency under a budget, optionally verified and refined, the vote and
-/// its cost. Verification runs with <c>--verify</c> or when the budget allows checks (<c>thorough</c>: 8); refinement
-/// with <c>--refine</c> or when it allows rounds (<c>thorough</c>: 2). <c>--verify</c> on a budget that allows no
-/// checks uses the prompt set's checks per sample (<see cref="Prompts.CheckingProfile.ChecksFor"/>: every distinct
-/// candidate with arith's step scores; one per four samples with written critiques), <c>--refine</c>
-/// <see cref="DefaultRounds"/> round; <c>verifications=0</c> / <c>rounds=0</c> in the budget turn a stage off.
+/// its cost. Verification runs with <c>--verify</c> or when the budget allows checks (<c>thorough</c>: as the checking
+/// profile says); refinement with <c>--refine</c> or when it allows rounds (<c>thorough</c>: 2). <c>--verify</c> on a
+/// budget that allows no checks leaves the count to the prompt set's profile (<c>verifications=auto</c>:
+/// <see cref="Prompts.CheckingProfile.ChecksFor"/>, every distinct candidate with arith's step scores, one per four
+/// samples with written critiques), <c>--refine</c> <see cref="DefaultRounds"/> round; <c>verifications=0</c> /
+/// <c>rounds=0</c> in the budget turn a stage off.
 /// </summary>
 internal static class SolveCommand
 {
@@ -53,9 +54,8 @@ internal static class SolveCommand
             if (parse.GetValue(samples) is { } n) b = b with { MaxSamples = n };
             if (parse.GetValue(deadline) is { } d) b = b with { Deadline = Budget.Parse("deadline=" + d).Deadline };
             if (parse.GetValue(target) is { } t) b = b with { TargetConfidence = t };
-            // The number of checks --verify adds depends on the checker, known once the model's prompt set is loaded.
-            var verifyAdds = parse.GetValue(verify) && b.MaxVerifications == 0;
-            if (verifyAdds) b = b with { MaxVerifications = 1 };
+            // --verify leaves the count to the checking profile (the verification stage resolves it).
+            if (parse.GetValue(verify) && b.MaxVerifications == 0) b = b with { MaxVerifications = null };
             if (parse.GetValue(refine) && b.MaxRefinementRounds == 0) b = b with { MaxRefinementRounds = DefaultRounds };
             b.Validate();
             var select = parse.GetValue(selection)!.ToLowerInvariant() switch
@@ -77,8 +77,7 @@ internal static class SolveCommand
             using var m = model.Load(parse);
             // With --backend the traces and scores come from the endpoints; the local model gives the prompts and tokenizer.
             using var backend = backendArgs.Create(parse);
-            var services = await BackendArguments.ServicesAsync(parse, backend, m, tools, needsScorer: b.MaxVerifications > 0 || b.MaxRefinementRounds > 0, ct).ConfigureAwait(false);
-            if (verifyAdds) b = b with { MaxVerifications = services.ResolveChecking().Profile.ChecksFor(b.MaxSamples) };
+            var services = await BackendArguments.ServicesAsync(parse, backend, m, tools, needsScorer: b.MaxVerifications is not 0 || b.MaxRefinementRounds > 0, ct).ConfigureAwait(false);
             var defaults = services.DefaultSampling();
             services = services with
             {
@@ -92,7 +91,7 @@ internal static class SolveCommand
             var solver = services.AsSolver(builder =>
             {
                 builder.UseVotingRule(rule);
-                if (b.MaxVerifications > 0) builder.UseVerification(o => o with { Selection = select });
+                if (b.MaxVerifications is not 0) builder.UseVerification(o => o with { Selection = select });
                 if (b.MaxRefinementRounds > 0) builder.UseRefinement();
             });
             var s = await solver.SolveAsync(parse.GetValue(question)!, b, ct).ConfigureAwait(false);

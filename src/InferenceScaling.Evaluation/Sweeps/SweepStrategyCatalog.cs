@@ -60,6 +60,7 @@ public sealed class SweepStrategyCatalog
     /// <item><c>critique-weighted</c>: written critiques (<see cref="Prompts.CheckingProfile.Default"/>) instead.</item>
     /// <item><c>majority+refine</c>, <c>step-weighted+refine</c>: <c>UseRefinement</c> with <see cref="Refinement.RefinementOptions"/>'s defaults (revise prompt, critique and re-vote confirm) and the profile's checker.</item>
     /// <item><c>step-weighted+continue</c>: <c>UseVerification().UseRefinement()</c> with the profile's refinement (arith: continue from the checked steps, eight revisions, accept what scores higher).</item>
+    /// <item><c>majority+continue</c>: <c>UseRefinement()</c> alone, with the profile's refinement.</item>
     /// </list>
     /// </summary>
     /// <param name="checks">Most checks per problem.</param>
@@ -69,7 +70,20 @@ public sealed class SweepStrategyCatalog
     {
         ArgumentOutOfRangeException.ThrowIfNegative(checks);
         ArgumentOutOfRangeException.ThrowIfNegative(rounds);
-        Budget BudgetAt(int k) => new Budget { MaxSamples = k, WaveSize = k, MaxVerifications = checks, MaxRefinementRounds = rounds }.Validate();
+        return RegisterSelectionComparison(k => new Budget { MaxSamples = k, WaveSize = k, MaxVerifications = checks, MaxRefinementRounds = rounds }.Validate());
+    }
+
+    /// <summary>
+    /// The selection comparison (as <see cref="RegisterSelectionComparison(int, int)"/>) with every strategy live under
+    /// the budget <paramref name="budgetAt"/> gives for the sweep's sample budget k, e.g. <c>_ =&gt; Budget.Thorough</c>
+    /// (its waves, early stop, checks and rounds).
+    /// </summary>
+    /// <param name="budgetAt">The budget at sample budget k.</param>
+    /// <returns>This catalog.</returns>
+    public SweepStrategyCatalog RegisterSelectionComparison(Func<int, Budget> budgetAt)
+    {
+        ArgumentNullException.ThrowIfNull(budgetAt);
+        Budget BudgetAt(int k) => budgetAt(k).Validate();
         void Add(string name, Func<SweepStrategyContext, ulong, ISolver> solver) =>
             Register(name, ctx => new SolverSweepStrategy(name, ctx, seed => solver(ctx, seed), BudgetAt));
         static RefinementOptions Defaults(RefinementOptions _, ulong seed) => new() { ReviseSampling = new RefinementOptions().ReviseSampling with { Seed = seed } };
@@ -82,12 +96,14 @@ public sealed class SweepStrategyCatalog
         Add("step-weighted+refine", (ctx, seed) => ctx.CreateBuilder(seed).UseVerification().UseRefinement(r => Defaults(r, seed)).Build());
         Add("step-weighted+continue", (ctx, seed) =>
             ctx.CreateBuilder(seed).UseVerification().UseRefinement(r => r with { ReviseSampling = r.ReviseSampling with { Seed = seed } }).Build());
+        Add("majority+continue", (ctx, seed) =>
+            ctx.CreateBuilder(seed).UseRefinement(r => r with { ReviseSampling = r.ReviseSampling with { Seed = seed } }).Build());
         return this;
     }
 
-    /// <summary>The strategy names <see cref="RegisterSelectionComparison"/> adds, in print order.</summary>
+    /// <summary>The strategy names <see cref="RegisterSelectionComparison(int, int)"/> adds, in print order.</summary>
     public static IReadOnlyList<string> SelectionComparison { get; } =
-        ["majority", "step-weighted", "step-only", "critique-weighted", "majority+refine", "step-weighted+refine", "step-weighted+continue"];
+        ["majority", "step-weighted", "step-only", "critique-weighted", "majority+refine", "step-weighted+refine", "step-weighted+continue", "majority+continue"];
 
     /// <summary>A verification and/or refinement pipeline over self-consistency, run live.</summary>
     private static SolverSweepStrategy Staged(SweepStrategyContext ctx, string name, bool verify, bool refine) =>

@@ -40,8 +40,31 @@ public readonly record struct Budget
     /// <summary>Most critique-and-revise rounds after the vote (refinement stage). 0 turns refinement off.</summary>
     public int MaxRefinementRounds { get; init; }
 
-    /// <summary>Most verification checks of candidate answers after the vote (verifier stage). 0 turns verification off.</summary>
-    public int MaxVerifications { get; init; }
+    /// <summary>
+    /// Most verification checks of candidate answers after the vote (verifier stage): a count, honoured exactly (0, the
+    /// default, turns verification off), or null for as many as the model's checking profile says —
+    /// <see cref="Prompts.CheckingProfile.ChecksFor"/>(<see cref="MaxSamples"/>) of the pipeline's profile, resolved by
+    /// the verification stage: every distinct candidate where checks are cheap (arith's step scores, one check per
+    /// sample), one per four samples with written critiques. Written <c>verifications=auto</c>.
+    /// </summary>
+    public int? MaxVerifications
+    {
+        get => _checksFromProfile ? null : _checks;
+        init
+        {
+            _checksFromProfile = value is null;
+            _checks = value ?? 0;
+        }
+    }
+
+    /// <summary>The explicit check count (0 when <see cref="_checksFromProfile"/>), so <c>default</c> means no checks.</summary>
+    private readonly int _checks;
+
+    /// <summary>Whether the checks are the checking profile's (<see cref="MaxVerifications"/> null).</summary>
+    private readonly bool _checksFromProfile;
+
+    /// <summary>The checks this budget allows under <paramref name="profile"/>: <see cref="MaxVerifications"/>, or the profile's count for <see cref="MaxSamples"/> when it is null.</summary>
+    internal int VerificationsUnder(Prompts.CheckingProfile profile) => MaxVerifications ?? profile.ChecksFor(Math.Max(1, MaxSamples));
 
     /// <summary>
     /// Traces requested per wave of adaptive sampling. 0 (the default) means automatic: all <see cref="MaxSamples"/>
@@ -73,12 +96,13 @@ public readonly record struct Budget
     public static Budget Balanced { get; } = new() { MaxSamples = 16, WaveSize = 4, TargetConfidence = 0.95 };
 
     /// <summary>
-    /// <c>thorough</c>: up to 32 samples in waves of 8, stopping early at 0.99 posterior confidence; up to 8
-    /// verification checks and 2 refinement rounds; no token cap or deadline.
+    /// <c>thorough</c>: up to 32 samples in waves of 8, stopping early at 0.99 posterior confidence; the checks the
+    /// model's checking profile says (<see cref="MaxVerifications"/> null: every distinct candidate with cheap checks such
+    /// as arith's step scores, 8 with written critiques) and 2 refinement rounds; no token cap or deadline.
     /// </summary>
     public static Budget Thorough { get; } = new()
     {
-        MaxSamples = 32, WaveSize = 8, TargetConfidence = 0.99, MaxVerifications = 8, MaxRefinementRounds = 2,
+        MaxSamples = 32, WaveSize = 8, TargetConfidence = 0.99, MaxVerifications = null, MaxRefinementRounds = 2,
     };
 
     /// <summary>
@@ -87,7 +111,9 @@ public readonly record struct Budget
     /// <item><see cref="MaxSamples"/> = round(64^k): 1 at 0, 8 at 0.5, 64 at 1 (4 at 1/3, 16 at 2/3, 32 at 5/6).</item>
     /// <item><see cref="TargetConfidence"/> = 1 − 0.5 × 10^(−1.5k): 0.5 at 0, 0.95 at 2/3, ≈ 0.984 at 1.</item>
     /// <item><see cref="WaveSize"/> = min(MaxSamples, 4), or 8 once MaxSamples ≥ 32.</item>
-    /// <item><see cref="MaxVerifications"/> = floor(MaxSamples / 4).</item>
+    /// <item><see cref="MaxVerifications"/> = 0 below 4 samples, else null: the checking profile's
+    /// <see cref="Prompts.CheckingProfile.ChecksFor"/>(MaxSamples) (floor(MaxSamples / 4) with written critiques, every
+    /// distinct candidate with cheap checks).</item>
     /// <item><see cref="MaxRefinementRounds"/> = max(0, floor(4k) − 2): 0 below 0.75, 1 in [0.75, 1), 2 at 1.</item>
     /// <item><see cref="MaxGeneratedTokens"/> and <see cref="Deadline"/>: null (no cap).</item>
     /// </list>
@@ -104,7 +130,7 @@ public readonly record struct Budget
             MaxSamples = samples,
             TargetConfidence = 1 - 0.5 * Math.Pow(10, -1.5 * knob),
             WaveSize = samples >= 32 ? 8 : Math.Min(samples, 4),
-            MaxVerifications = samples / 4,
+            MaxVerifications = samples < 4 ? 0 : null,
             MaxRefinementRounds = Math.Max(0, (int)Math.Floor(4 * knob) - 2),
         };
     }
@@ -118,7 +144,7 @@ public readonly record struct Budget
         if (Deadline is { } d && d <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Deadline), Deadline, "Deadline must be positive or null.");
         if (TargetConfidence is { } t && !(t > 0 && t <= 1)) throw new ArgumentOutOfRangeException(nameof(TargetConfidence), TargetConfidence, "TargetConfidence must be in (0, 1] or null.");
         if (MaxRefinementRounds < 0) throw new ArgumentOutOfRangeException(nameof(MaxRefinementRounds), MaxRefinementRounds, "MaxRefinementRounds must be ≥ 0.");
-        if (MaxVerifications < 0) throw new ArgumentOutOfRangeException(nameof(MaxVerifications), MaxVerifications, "MaxVerifications must be ≥ 0.");
+        if (MaxVerifications is < 0) throw new ArgumentOutOfRangeException(nameof(MaxVerifications), MaxVerifications, "MaxVerifications must be ≥ 0 or null (as the checking profile says).");
         if (WaveSize < 0) throw new ArgumentOutOfRangeException(nameof(WaveSize), WaveSize, "WaveSize must be ≥ 0 (0 = automatic).");
         return this;
     }
@@ -126,7 +152,7 @@ public readonly record struct Budget
     /// <summary>
     /// Reads a budget through <see cref="BudgetGrammar"/> within <see cref="BudgetLimits.Default"/>: a preset name
     /// (<c>fast</c>, <c>balanced</c>, <c>thorough</c>) or a knob in [0, 1], optionally followed by <c>key=value</c>
-    /// settings (<c>samples=16,tokens=4000,deadline=5s,confidence=0.9,rounds=1</c>, <c>thorough,deadline=2s</c>).
+    /// settings (<c>samples=16,tokens=4000,deadline=5s,confidence=0.9,rounds=1,checks=auto</c>, <c>thorough,deadline=2s</c>).
     /// </summary>
     /// <param name="text">The text.</param>
     /// <returns>The validated budget.</returns>
@@ -140,7 +166,8 @@ public readonly record struct Budget
     public static bool TryParse([NotNullWhen(true)] string? text, out Budget budget) => BudgetGrammar.TryParse(text, null, out budget, out _);
 
     /// <summary>Writes the budget as <c>key=value</c> settings that <see cref="Parse"/> reads back to an equal budget.</summary>
-    /// <returns>For example <c>samples=16,tokens=none,deadline=none,confidence=0.95,rounds=0,verifications=0,wave=4</c>.</returns>
+    /// <returns>For example <c>samples=16,tokens=none,deadline=none,confidence=0.95,rounds=0,verifications=0,wave=4</c>
+    /// (<c>verifications=auto</c> when <see cref="MaxVerifications"/> is null).</returns>
     public override string ToString()
     {
         var sb = new StringBuilder();
@@ -149,7 +176,8 @@ public readonly record struct Budget
         sb.Append(",tokens=").Append(MaxGeneratedTokens is { } t ? t.ToString(ci) : "none");
         sb.Append(",deadline=").Append(Deadline is { } d ? d.TotalMilliseconds.ToString("R", ci) + "ms" : "none");
         sb.Append(",confidence=").Append(TargetConfidence is { } c ? c.ToString("R", ci) : "none");
-        sb.Append(ci, $",rounds={MaxRefinementRounds},verifications={MaxVerifications},wave={WaveSize}");
+        sb.Append(ci, $",rounds={MaxRefinementRounds},verifications=").Append(MaxVerifications is { } v ? v.ToString(ci) : "auto");
+        sb.Append(ci, $",wave={WaveSize}");
         return sb.ToString();
     }
 }

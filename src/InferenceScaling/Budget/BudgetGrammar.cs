@@ -13,7 +13,8 @@ namespace InferenceScaling;
 /// <para>Keys (case-insensitive): <c>samples</c> (whole number ≥ 1), <c>tokens</c> (≥ 1 or <c>none</c>),
 /// <c>deadline</c> (<c>500ms</c>, <c>5s</c>, <c>2m</c>, <c>1h</c>, <c>hh:mm:ss</c> or <c>none</c>), <c>deadline_ms</c>
 /// (milliseconds, &gt; 0, or <c>none</c>), <c>confidence</c> (in (0, 1] or <c>none</c>), <c>checks</c> (also spelled
-/// <c>verifications</c>; ≥ 0), <c>rounds</c> (≥ 0), <c>wave</c> (≥ 0, 0 = automatic). A null value means <c>none</c>.
+/// <c>verifications</c>; ≥ 0, or <c>auto</c>: as the model's checking profile says, see
+/// <see cref="Budget.MaxVerifications"/>), <c>rounds</c> (≥ 0), <c>wave</c> (≥ 0, 0 = automatic). A null value means <c>none</c>.
 /// Settings without a preset start from <see cref="Budget.Balanced"/>; numbers use the invariant culture.</para>
 /// <para>Every value is checked against the limits before it is converted, so no input overflows a
 /// <see cref="TimeSpan"/> or an <see cref="int"/>; <see cref="TryValidate"/> then checks the whole budget (a preset can
@@ -139,7 +140,13 @@ internal static class BudgetGrammar
                 budget = budget with { TargetConfidence = c };
                 return true;
             case "checks" or "verifications":
-                if (!TryInt(value, 0, limits.MaxChecks, out var checks, out error)) return false;
+                if (value.Equals("auto", StringComparison.OrdinalIgnoreCase)) { budget = budget with { MaxVerifications = null }; return true; }
+                if (!TryInt(value, 0, limits.MaxChecks, out var checks, out _))
+                {
+                    error = $"expected a whole number in [0, {limits.MaxChecks}] or auto; got '{value}'.";
+                    return false;
+                }
+
                 budget = budget with { MaxVerifications = checks };
                 return true;
             case "rounds":
@@ -172,7 +179,7 @@ internal static class BudgetGrammar
             { MaxGeneratedTokens: { } t } when t < 1 || t > maxTokens => ("tokens", $"tokens must be in [1, {maxTokens}] or none; got {t}."),
             { Deadline: { } d } when d <= TimeSpan.Zero || d > limits.MaxDeadline => ("deadline", $"deadline must be positive and at most {Describe(limits.MaxDeadline)}."),
             { TargetConfidence: { } c } when !(c > 0 && c <= 1) => ("confidence", "confidence must be in (0, 1] or none."),
-            { MaxVerifications: var v } when v < 0 || v > limits.MaxChecks => ("checks", $"checks must be in [0, {limits.MaxChecks}]; got {v}."),
+            { MaxVerifications: { } v } when v < 0 || v > limits.MaxChecks => ("checks", $"checks must be in [0, {limits.MaxChecks}] or auto; got {v}."),
             { MaxRefinementRounds: var r } when r < 0 || r > limits.MaxRounds => ("rounds", $"rounds must be in [0, {limits.MaxRounds}]; got {r}."),
             { WaveSize: var w } when w < 0 || w > limits.MaxSamples => ("wave", $"wave must be in [0, {limits.MaxSamples}]; got {w}."),
             _ => (null, ""),

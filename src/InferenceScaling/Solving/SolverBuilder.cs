@@ -152,7 +152,8 @@ public sealed class SolverBuilder
     /// Adds verify-and-select: checks the vote's distinct candidate answers with the services' one checker (the prompt
     /// set's <see cref="CheckingProfile.Checker"/>, see <see cref="SolverServices.ResolveChecking"/>) and re-ranks them
     /// (see <see cref="VerificationSolver"/>). The budget's <see cref="Budget.MaxVerifications"/> decides how many checks
-    /// run; 0 passes the solution through. It wraps the vote wherever it is added; adding it again replaces its settings.
+    /// run (null: the checking profile's <see cref="CheckingProfile.ChecksFor"/> of the sample budget); 0 passes the
+    /// solution through. It wraps the vote wherever it is added; adding it again replaces its settings.
     /// </summary>
     /// <param name="configure">Adjusts the settings, starting from the checking profile's
     /// (<see cref="CheckingProfile.Verification"/>); null keeps them.</param>
@@ -164,7 +165,7 @@ public sealed class SolverBuilder
         {
             var (checker, profile, _) = services.ResolveChecking();
             var options = configure is null ? profile.Verification : configure(profile.Verification) ?? throw new InvalidOperationException("UseVerification's configure returned null.");
-            return new VerificationSolver(inner, checker, options, services.TimeProvider);
+            return new VerificationSolver(inner, checker, options, services.TimeProvider, profile);
         });
     }
 

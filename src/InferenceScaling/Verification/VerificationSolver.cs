@@ -15,8 +15,9 @@ namespace InferenceScaling.Verification;
 /// through its best trace (highest mean log-probability, lowest index on ties) — one check per group in the first
 /// pass, in vote-count order (the likely winners first), then, with <see cref="VerificationOptions.ChecksPerCandidate"/>
 /// above 1 and checks left, the group's next-best traces in later passes.</para>
-/// <para><b>Budget.</b> At most <see cref="Budget.MaxVerifications"/> checks; with 0 the solution passes through
-/// unchanged. With <see cref="Budget.MaxGeneratedTokens"/>, a check runs only if it fits in full (its
+/// <para><b>Budget.</b> At most <see cref="Budget.MaxVerifications"/> checks, or when the budget leaves it to the
+/// profile (null), the checking profile's <see cref="CheckingProfile.ChecksFor"/>(<see cref="Budget.MaxSamples"/>);
+/// with 0 the solution passes through unchanged. With <see cref="Budget.MaxGeneratedTokens"/>, a check runs only if it fits in full (its
 /// <see cref="SamplingOptions.MaxTokens"/>) in what the call has left. During the first pass, checking stops as
 /// soon as the leader is checked and no unchecked group could overtake it even with a perfect score. When
 /// <see cref="Budget.Deadline"/> passes, the check running is cancelled (within one decode step) and the candidates are
@@ -45,6 +46,9 @@ internal sealed class VerificationSolver : DelegatingSolver, ISolverStage
     /// <summary>The call's clock when given; else the sampler's.</summary>
     private readonly TimeProvider? _time;
 
+    /// <summary>Says how many checks a budget that leaves it to the profile allows (<see cref="Budget.MaxVerifications"/> null).</summary>
+    private readonly CheckingProfile _profile;
+
     /// <summary>Wraps <paramref name="innerSolver"/>. Does no I/O.</summary>
     /// <param name="innerSolver">The solver whose pool is verified (usually self-consistency).</param>
     /// <param name="generator">Generates the checks (the model that solved, for its check skill).</param>
@@ -57,6 +61,7 @@ internal sealed class VerificationSolver : DelegatingSolver, ISolverStage
         _options = options ?? new VerificationOptions();
         _checker = new SolutionChecker(generator, prompts, _options.Check);
         _time = timeProvider;
+        _profile = CheckingProfile.Default;
     }
 
     /// <summary>Wraps <paramref name="innerSolver"/> with a checker of your choice (e.g. <c>StepScoreChecker</c>). Does no I/O.</summary>
@@ -64,13 +69,15 @@ internal sealed class VerificationSolver : DelegatingSolver, ISolverStage
     /// <param name="checker">Checks the candidates (<see cref="VerificationOptions.Check"/> is not used).</param>
     /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults.</param>
     /// <param name="timeProvider">Clock for wall times and the deadline; default the sampler's (<see cref="SelfConsistencySolver"/>'s).</param>
-    public VerificationSolver(ISolver innerSolver, ICandidateChecker checker, VerificationOptions? options = null, TimeProvider? timeProvider = null)
+    /// <param name="profile">The checker's profile: how many checks a budget without a count allows (<see cref="Budget.MaxVerifications"/> null); default <see cref="CheckingProfile.Default"/>.</param>
+    public VerificationSolver(ISolver innerSolver, ICandidateChecker checker, VerificationOptions? options = null, TimeProvider? timeProvider = null, CheckingProfile? profile = null)
         : base(innerSolver)
     {
         ArgumentNullException.ThrowIfNull(checker);
         _options = options ?? new VerificationOptions();
         _checker = checker;
         _time = timeProvider;
+        _profile = profile ?? CheckingProfile.Default;
     }
 
     /// <summary>The checker in use.</summary>
@@ -110,7 +117,9 @@ internal sealed class VerificationSolver : DelegatingSolver, ISolverStage
     {
         var meter = context.Meter;
         var budget = meter.Budget;
-        if (budget.MaxVerifications == 0) return solution;
+        // An explicit count is honoured exactly; none (null) is the profile's count for the sample budget.
+        var allowed = budget.VerificationsUnder(_profile);
+        if (allowed == 0) return solution;
         // Start from the inner stage's vote (its rule's ranking and weights), not a re-tally by majority.
         var groups = solution.Tally.Groups;
         if (groups.Count == 0) return solution;
@@ -135,7 +144,7 @@ internal sealed class VerificationSolver : DelegatingSolver, ISolverStage
                     break;
                 }
 
-                if (checks.Count >= budget.MaxVerifications || !meter.Fits(_checker.MaxTokens))
+                if (checks.Count >= allowed || !meter.Fits(_checker.MaxTokens))
                 {
                     exhausted = true;
                     break;

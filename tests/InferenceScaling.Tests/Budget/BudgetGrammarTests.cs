@@ -58,6 +58,22 @@ public sealed class BudgetGrammarTests
     }
 
     [Fact]
+    public void AutoChecks_ReadTheSameInTextAndSettings()
+    {
+        var text = BudgetGrammar.Parse("samples=8,checks=auto", Service);
+        var set = Budget.Balanced with { MaxVerifications = 2 };
+        Assert.True(BudgetGrammar.TrySet(ref set, "samples", "8", Service, out _));
+        Assert.True(BudgetGrammar.TrySet(ref set, "checks", "auto", Service, out var error), error);
+
+        Assert.Equal(text, set);
+        Assert.Null(text.MaxVerifications);
+        // Over the caps a count is refused; "auto" has no number to hold to them, and a bad word is refused naming auto.
+        var bad = Budget.Balanced;
+        Assert.False(BudgetGrammar.TrySet(ref bad, "checks", "some", Service, out error));
+        Assert.Contains("or auto", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TryValidate_NamesTheKeyOfAPresetOverTheCaps()
     {
         var small = new BudgetLimits { MaxSamples = 8 };

@@ -1,3 +1,5 @@
+using InferenceScaling.Prompts;
+
 namespace InferenceScaling.Tests.Budgets;
 
 
@@ -9,8 +11,10 @@ public sealed class BudgetTests
         Assert.Equal(new Budget { MaxSamples = 4, WaveSize = 4 }, Budget.Fast);
         Assert.Equal(new Budget { MaxSamples = 16, WaveSize = 4, TargetConfidence = 0.95 }, Budget.Balanced);
         Assert.Equal(
-            new Budget { MaxSamples = 32, WaveSize = 8, TargetConfidence = 0.99, MaxVerifications = 8, MaxRefinementRounds = 2 },
+            new Budget { MaxSamples = 32, WaveSize = 8, TargetConfidence = 0.99, MaxVerifications = null, MaxRefinementRounds = 2 },
             Budget.Thorough);
+        // Fast and balanced check nothing; thorough leaves the count to the checking profile.
+        Assert.Equal((0, 0, null), (Budget.Fast.MaxVerifications, Budget.Balanced.MaxVerifications, Budget.Thorough.MaxVerifications));
         Assert.False(Budget.Fast.IsAdaptive);
         Assert.True(Budget.Balanced.IsAdaptive);
     }
@@ -30,7 +34,8 @@ public sealed class BudgetTests
         var one = Budget.FromKnob(1);
         Assert.Equal(64, one.MaxSamples);
         Assert.Equal(8, one.WaveSize);
-        Assert.Equal(16, one.MaxVerifications);
+        Assert.Null(one.MaxVerifications);
+        Assert.Equal(0, Budget.FromKnob(0.3).MaxVerifications); // 3 samples: no checks, as floor(3 / 4)
         Assert.Equal(2, one.MaxRefinementRounds);
         Assert.Null(one.MaxGeneratedTokens);
         Assert.Null(one.Deadline);
@@ -46,7 +51,9 @@ public sealed class BudgetTests
             Assert.True(b.MaxSamples >= previous.MaxSamples, $"samples at {i}");
             Assert.True(b.TargetConfidence >= previous.TargetConfidence, $"confidence at {i}");
             Assert.True(b.WaveSize >= previous.WaveSize, $"wave at {i}");
-            Assert.True(b.MaxVerifications >= previous.MaxVerifications, $"verifications at {i}");
+            // The checks each profile resolves (written critiques' quarter, cheap checks' every sample) never fall.
+            foreach (var profile in new[] { CheckingProfile.Default, new CheckingProfile { ChecksPerSample = 1 } })
+                Assert.True(b.VerificationsUnder(profile) >= previous.VerificationsUnder(profile), $"verifications at {i}");
             Assert.True(b.MaxRefinementRounds >= previous.MaxRefinementRounds, $"rounds at {i}");
             Assert.Equal(previous.MaxGeneratedTokens, b.MaxGeneratedTokens);
             Assert.Equal(previous.Deadline, b.Deadline);
@@ -108,12 +115,47 @@ public sealed class BudgetTests
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Budget.Parse(text).Deadline);
 
     [Fact]
+    public void FromKnob_UnderWrittenCritiques_ChecksAQuarterOfTheSamplesAsBefore()
+    {
+        // The knob left its checks to the profile; under written critiques' profile they are floor(samples / 4) as before.
+        for (var i = 0; i <= 100; i++)
+        {
+            var b = Budget.FromKnob(i / 100.0);
+            Assert.Equal(b.MaxSamples / 4, b.VerificationsUnder(CheckingProfile.Default));
+        }
+    }
+
+    [Theory]
+    [InlineData(32, 1.0, 32)]
+    [InlineData(32, 0.25, 8)]
+    [InlineData(2, 0.25, 1)]
+    public void AutoVerifications_AreTheProfilesChecksForTheSampleBudget(int samples, double checksPerSample, int expected) =>
+        Assert.Equal(expected, new Budget { MaxSamples = samples, MaxVerifications = null }.VerificationsUnder(new CheckingProfile { ChecksPerSample = checksPerSample }));
+
+    [Fact]
+    public void ExplicitVerifications_AreHonouredWhateverTheProfile()
+    {
+        var cheap = new CheckingProfile { ChecksPerSample = 1 };
+        Assert.Equal((8, 0), (new Budget { MaxSamples = 32, MaxVerifications = 8 }.VerificationsUnder(cheap), new Budget { MaxSamples = 32 }.VerificationsUnder(cheap)));
+    }
+
+    [Fact]
+    public void Parse_ReadsAutoVerifications()
+    {
+        Assert.Null(Budget.Parse("samples=8,verifications=auto").MaxVerifications);
+        Assert.Null(Budget.Parse("fast,checks=AUTO").MaxVerifications);
+        Assert.Equal(8, Budget.Parse("thorough,verifications=8").MaxVerifications);
+        Assert.EndsWith("verifications=auto,wave=8", Budget.Thorough.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ToString_RoundTripsThroughParse()
     {
         Budget[] budgets =
         [
             Budget.Fast, Budget.Balanced, Budget.Thorough, Budget.FromKnob(0.37),
             new Budget { MaxSamples = 7, MaxGeneratedTokens = 999, Deadline = TimeSpan.FromMilliseconds(1234.5), TargetConfidence = 0.875, WaveSize = 3 },
+            new Budget { MaxSamples = 7, MaxVerifications = null }, new Budget { MaxSamples = 7, MaxVerifications = 5 },
         ];
         foreach (var b in budgets) Assert.Equal(b, Budget.Parse(b.ToString()));
     }

@@ -1,3 +1,4 @@
+using InferenceScaling.Prompts;
 using InferenceScaling.Sampling;
 using InferenceScaling.Solving;
 using InferenceScaling.Tests.Fakes;
@@ -32,6 +33,58 @@ public sealed class VerificationSolverTests
         Assert.Equal(2, s.Verification!.Checks.Count);
         Assert.Equal(expected, s.Answer);
         Assert.Equal(expected, s.Verification.Candidates[0].Key);
+    }
+
+    /// <summary>32 traces over ten distinct answers (1 and 2 four times, the rest three), every check "wrong", so no vote or check settles early.</summary>
+    private static ScriptedModel TenWaySplit()
+    {
+        var model = Model([.. Enumerable.Range(0, 32).Select(i => (i % 10 + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        for (var a = 1; a <= 10; a++) model.Checks[Checked(a.ToString(System.Globalization.CultureInfo.InvariantCulture))] = ScriptedCheck.Wrong(0.9);
+        return model;
+    }
+
+    /// <summary>Verification over scripted services whose checking profile is <paramref name="profile"/> (written checks, so the scripted model can answer them).</summary>
+    private static ISolver VerifiedUnder(ScriptedModel model, CheckingProfile profile) =>
+        new SolverServices { Generator = model, Prompts = ScriptedPipeline.Arith, Extractor = AnswerLineExtractor.Instance, Equivalence = TrimEquivalence.Instance, Checking = profile }
+            .AsSolver(b => b.UseVerification());
+
+    [Fact]
+    public async Task Thorough_UnderTheArithProfile_ChecksEveryDistinctCandidate()
+    {
+        // arith's checks_per_sample (1: step checks are cheap), with written checks the scripted model can answer.
+        var profile = ScriptedPipeline.Arith.Checking with { Checker = CheckingProfile.CritiqueChecker, Provider = null };
+        var model = TenWaySplit();
+
+        var s = await VerifiedUnder(model, profile).SolveAsync("q", InferenceScaling.Budget.Thorough);
+
+        Assert.Equal(32, s.TracesDrawn);
+        Assert.Equal(10, s.Verification!.Checks.Count);
+        Assert.Equal(10, model.Checked.Distinct().Count());
+        Assert.False(s.Verification.BudgetExhausted);
+    }
+
+    [Fact]
+    public async Task Thorough_UnderTheCritiqueProfile_ChecksAQuarterOfTheSampleBudget()
+    {
+        var model = TenWaySplit();
+
+        var s = await VerifiedUnder(model, CheckingProfile.Default).SolveAsync("q", InferenceScaling.Budget.Thorough);
+
+        Assert.Equal(8, s.Verification!.Checks.Count); // ⌊32 × 0.25⌋
+        Assert.True(s.Verification.BudgetExhausted);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(0)]
+    public async Task AnExplicitCheckCount_IsHonouredUnderACheapProfile(int checks)
+    {
+        var model = TenWaySplit();
+
+        var s = await VerifiedUnder(model, new CheckingProfile { ChecksPerSample = 1 }).SolveAsync("q", InferenceScaling.Budget.Parse($"thorough,verifications={checks}"));
+
+        Assert.Equal(checks, s.Verification?.Checks.Count ?? 0);
+        Assert.Equal(checks, model.Checked.Count);
     }
 
     [Fact]
