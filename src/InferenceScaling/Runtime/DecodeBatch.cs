@@ -12,11 +12,13 @@ namespace InferenceScaling.Runtime;
 /// <list type="bullet">
 /// <item><see cref="AttentionKind.Standard"/>: rows are left-padded to one shared length (<see cref="Length"/>) and
 /// masked by <c>attention_mask</c>, each with its own position. The cache lives in two ping-pong buffer sets: a step
-/// reads the past from one and ONNX Runtime writes the present (one token longer) into the other.</item>
+/// reads the past from one and ONNX Runtime writes the present (one token longer) into the other. The tensors change
+/// shape every step, so each step binds them afresh, through the C API (<see cref="OrtTensorBinder"/>): no managed
+/// allocation per step either.</item>
 /// <item><see cref="AttentionKind.RightAligned"/> (GroupQueryAttention): each row's tokens start at position 0 and its
 /// length is its mask's sum, so rows of different lengths need no padding in front. Past and present are one buffer
 /// of fixed capacity per input (the kernel appends in place), every tensor keeps its shape from step to step, and the
-/// step runs through an <see cref="OrtIoBinding"/> bound once per batch shape: no managed allocation per step. These
+/// cache and logits are bound once per batch shape (only the small host inputs are bound again each step). These
 /// buffers are ONNX Runtime allocations from the model's KV allocator (<see cref="KvBuffer"/>): device memory when the
 /// model runs on CUDA, so the cache never crosses to the host, and the CPU allocator otherwise (the same code).</item>
 /// </list>
@@ -79,8 +81,8 @@ internal sealed class DecodeBatch : IDisposable
     /// <summary>Input and output names in the order the value arrays use; fixed for the model.</summary>
     private readonly string[] _inputNames, _outputNames;
 
-    /// <summary>Per-step OrtValue slots, reused (standard graphs recreate the values each step over the same buffers).</summary>
-    private readonly OrtValue[] _inputs, _outputs;
+    /// <summary>The same names encoded once for the C API (<see cref="OrtTensorBinder"/>).</summary>
+    private readonly byte[][] _inputUtf8, _outputUtf8;
 
     /// <summary>Reused shape arrays, one per tensor slot.</summary>
     private readonly long[][] _inputShapes, _outputShapes;
@@ -94,11 +96,14 @@ internal sealed class DecodeBatch : IDisposable
     /// <summary>Shape of the <c>num_logits_to_keep</c> input (a scalar or one element).</summary>
     private readonly long[] _keepShape;
 
-    /// <summary>Right-aligned graphs: the binding for the current (rows, stride), or null when it must be rebuilt.</summary>
+    /// <summary>The steps' binding, made at the first step and kept: binding a name again replaces what it held.</summary>
     private OrtIoBinding? _binding;
 
-    /// <summary>The values bound to <see cref="_binding"/>, disposed with it.</summary>
-    private readonly List<OrtValue> _bound = [];
+    /// <summary>
+    /// Right-aligned graphs: whether the cache and logits are bound for the current rows, stride and buffers (false
+    /// after anything that changes them; the next step binds them again).
+    /// </summary>
+    private bool _bound;
 
     /// <summary>Runs right-aligned buffers' row moves (device memory, or the device path forced on the host), else null.</summary>
     private readonly KvCopier? _copier;
@@ -147,8 +152,8 @@ internal sealed class DecodeBatch : IDisposable
         inputs.AddRange(_sig.PastInputs);
         _inputNames = [.. inputs];
         _outputNames = [_sig.Logits, .. _sig.PresentOutputs];
-        _inputs = new OrtValue[_inputNames.Length];
-        _outputs = new OrtValue[_outputNames.Length];
+        _inputUtf8 = Array.ConvertAll(_inputNames, OrtTensorBinder.Name);
+        _outputUtf8 = Array.ConvertAll(_outputNames, OrtTensorBinder.Name);
         _inputShapes = new long[_inputNames.Length][];
         _outputShapes = new long[_outputNames.Length][];
         var kvRank = _planes == 2 ? 5 : 4;
@@ -215,7 +220,8 @@ internal sealed class DecodeBatch : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        Unbind();
+        _binding?.Dispose();
+        _binding = null;
         DisposeKv(_kv);
         _kv = [];
     }
@@ -368,7 +374,6 @@ internal sealed class DecodeBatch : IDisposable
         var t = Length;
         var total = t + 1;
         EnsureCapacity(rows, total);
-        var vocab = _sig.VocabularySize;
         var n = _sig.PastInputs.Count;
 
         for (var r = 0; r < rows; r++)
@@ -381,32 +386,19 @@ internal sealed class DecodeBatch : IDisposable
             m[pad..].Fill(1L);
         }
 
-        // Raw-pointer tensors over pinned buffers: no pinning handles per step, only the OrtValue wrappers.
-        var k = 0;
-        _inputs[k] = Tensor(TensorElementType.Int64, _ids, rows * sizeof(long), Shape(_inputShapes[k++], rows, 1));
-        _inputs[k] = Tensor(TensorElementType.Int64, _mask, rows * total * sizeof(long), Shape(_inputShapes[k++], rows, total));
-        if (_sig.PositionIds is not null)
-            _inputs[k] = Tensor(TensorElementType.Int64, _positions, rows * sizeof(long), Shape(_inputShapes[k++], rows, 1));
-        if (_sig.UseCacheBranch is not null)
-            _inputs[k] = Tensor(TensorElementType.Bool, _useCache, 1, _inputShapes[k++]);
-        if (_sig.LogitsToKeep is not null)
-            _inputs[k] = Tensor(TensorElementType.Int64, _keepOne, sizeof(long), _inputShapes[k++]);
+        // Every tensor is a raw-pointer view of a pinned buffer, bound natively: nothing managed is made per step.
+        var binding = _binding ??= _model.Session.CreateIoBinding();
+        var k = BindStepInputs(binding, rows, total);
+        if (_sig.UseCacheBranch is not null) { BindHost(binding, k, _useCache, 1, _inputShapes[k], TensorElementType.Bool); k++; }
+        if (_sig.LogitsToKeep is not null) { BindHost(binding, k, _keepOne, sizeof(long), _inputShapes[k], TensorElementType.Int64); k++; }
         var pastBytes = (long)_planes * rows * _sig.KvWidth * t * _es;
         var presentBytes = (long)_planes * rows * _sig.KvWidth * total * _es;
         for (var i = 0; i < n; i++)
-            _inputs[k] = Tensor(_sig.CacheElementType, _past[i], pastBytes, Kv(_inputShapes[k++], rows, t));
-        _outputs[0] = LogitsTensor(rows, Shape(_outputShapes[0], rows, 1, vocab));
+            BindHost(binding, k + i, _past[i], pastBytes, Kv(_inputShapes[k + i], rows, t), _sig.CacheElementType);
+        BindLogits(binding, rows);
         for (var i = 0; i < n; i++)
-            _outputs[i + 1] = Tensor(_sig.CacheElementType, _present[i], presentBytes, Kv(_outputShapes[i + 1], rows, total));
-        try
-        {
-            _model.Session.Run(runOptions, _inputNames, _inputs, _outputNames, _outputs);
-        }
-        finally
-        {
-            for (var i = 0; i < _inputs.Length; i++) _inputs[i]?.Dispose();
-            for (var i = 0; i < _outputs.Length; i++) _outputs[i]?.Dispose();
-        }
+            OrtTensorBinder.Bind(binding, true, _outputUtf8[i + 1], OrtMemoryInfo.DefaultInstance, Address(_present[i]), presentBytes, Kv(_outputShapes[i + 1], rows, total), _sig.CacheElementType);
+        _model.Session.RunWithBinding(runOptions, binding);
 
         (_past, _present) = (_present, _past);
         Length = total;
@@ -431,60 +423,67 @@ internal sealed class DecodeBatch : IDisposable
             m[ones..].Clear();
         }
 
-        if (_binding is null) Bind();
-        _model.Session.RunWithBinding(runOptions, _binding!);
+        var binding = _binding ??= _model.Session.CreateIoBinding();
+        if (!_bound) BindCache(binding);
+        // A host input is copied to the device when it is bound, not when the graph runs: bound again every step.
+        BindStepInputs(binding, rows, stride);
+        _model.Session.RunWithBinding(runOptions, binding);
         Length = longest + 1;
     }
 
     /// <summary>
-    /// Binds every input and output of a right-aligned step for the current rows and stride: past and present share
-    /// one buffer per input, so the same values serve every step until rows join or leave or the buffers grow.
+    /// Binds a step's token ids, attention mask (<paramref name="maskLength"/> wide) and positions, the host inputs
+    /// every layout feeds, and returns the index of the next input slot.
     /// </summary>
-    private void Bind()
+    private int BindStepInputs(OrtIoBinding binding, int rows, int maskLength)
+    {
+        var k = 0;
+        BindHost(binding, k, _ids, rows * sizeof(long), Shape(_inputShapes[k], rows, 1), TensorElementType.Int64); k++;
+        BindHost(binding, k, _mask, (long)rows * maskLength * sizeof(long), Shape(_inputShapes[k], rows, maskLength), TensorElementType.Int64); k++;
+        if (_sig.PositionIds is not null) { BindHost(binding, k, _positions, rows * sizeof(long), Shape(_inputShapes[k], rows, 1), TensorElementType.Int64); k++; }
+        return k;
+    }
+
+    /// <summary>
+    /// Right-aligned graphs: binds the parts of a step that keep their shape and place until rows join or leave or the
+    /// buffers grow — past and present as one buffer per input, <c>use_cache_branch</c>, <c>num_logits_to_keep</c> and
+    /// the logits.
+    /// </summary>
+    private void BindCache(OrtIoBinding binding)
     {
         var rows = Rows;
         var stride = _stride;
-        var binding = _model.Session.CreateIoBinding();
-        try
+        var k = _sig.PositionIds is null ? 2 : 3;
+        if (_sig.UseCacheBranch is not null) { BindHost(binding, k, _useCache, 1, _inputShapes[k], TensorElementType.Bool); k++; }
+        if (_sig.LogitsToKeep is not null) { BindHost(binding, k, _keepOne, sizeof(long), _inputShapes[k], TensorElementType.Int64); k++; }
+        var bytes = (long)_planes * rows * _sig.KvWidth * stride * _es;
+        for (var i = 0; i < _kv.Length; i++)
         {
-            var k = 0;
-            binding.BindInput(_inputNames[k], Own(Tensor(TensorElementType.Int64, _ids, rows * sizeof(long), [rows, 1]))); k++;
-            binding.BindInput(_inputNames[k], Own(Tensor(TensorElementType.Int64, _mask, (long)rows * stride * sizeof(long), [rows, stride]))); k++;
-            if (_sig.PositionIds is not null) { binding.BindInput(_inputNames[k], Own(Tensor(TensorElementType.Int64, _positions, rows * sizeof(long), [rows, 1]))); k++; }
-            if (_sig.UseCacheBranch is not null) { binding.BindInput(_inputNames[k], Own(Tensor(TensorElementType.Bool, _useCache, 1, [1]))); k++; }
-            if (_sig.LogitsToKeep is not null) { binding.BindInput(_inputNames[k], Own(Tensor(TensorElementType.Int64, _keepOne, sizeof(long), _keepShape))); k++; }
-            var bytes = (long)_planes * rows * _sig.KvWidth * stride * _es;
-            for (var i = 0; i < _kv.Length; i++)
-            {
-                var value = Own(_kv[i].View(_sig.CacheElementType, Kv(new long[_planes == 2 ? 5 : 4], rows, stride), bytes));
-                binding.BindInput(_inputNames[k + i], value);
-                binding.BindOutput(_outputNames[i + 1], value);
-            }
-
-            binding.BindOutput(_outputNames[0], Own(LogitsTensor(rows, [rows, 1, _sig.VocabularySize])));
-            _binding = binding;
-            binding = null;
+            var shape = Kv(_inputShapes[k + i], rows, stride);
+            OrtTensorBinder.Bind(binding, false, _inputUtf8[k + i], _kv[i].Info, _kv[i].Address, bytes, shape, _sig.CacheElementType);
+            OrtTensorBinder.Bind(binding, true, _outputUtf8[i + 1], _kv[i].Info, _kv[i].Address, bytes, shape, _sig.CacheElementType);
         }
-        finally
-        {
-            binding?.Dispose();
-        }
+
+        BindLogits(binding, rows);
+        _bound = true;
     }
 
-    private OrtValue Own(OrtValue value)
+    /// <summary>Binds input slot <paramref name="slot"/> to a pinned host array.</summary>
+    private void BindHost(OrtIoBinding binding, int slot, Array pinned, long bytes, long[] shape, TensorElementType type) =>
+        OrtTensorBinder.Bind(binding, false, _inputUtf8[slot], OrtMemoryInfo.DefaultInstance, Address(pinned), bytes, shape, type);
+
+    /// <summary>Binds the logits output, <c>[rows, 1, vocab]</c>, to the float buffer or to the 16-bit one.</summary>
+    private void BindLogits(OrtIoBinding binding, int rows)
     {
-        _bound.Add(value);
-        return value;
+        var shape = Shape(_outputShapes[0], rows, 1, _sig.VocabularySize);
+        if (_logitsHalf is null)
+            OrtTensorBinder.Bind(binding, true, _outputUtf8[0], OrtMemoryInfo.DefaultInstance, Address(_logits), (long)rows * _sig.VocabularySize * sizeof(float), shape, TensorElementType.Float);
+        else
+            OrtTensorBinder.Bind(binding, true, _outputUtf8[0], OrtMemoryInfo.DefaultInstance, Address(_logitsHalf), (long)rows * _sig.VocabularySize * sizeof(ushort), shape, _sig.LogitsElementType);
     }
 
-    /// <summary>Drops the binding (rows or buffers changed); the next step binds afresh.</summary>
-    private void Unbind()
-    {
-        _binding?.Dispose();
-        _binding = null;
-        foreach (var v in _bound) v.Dispose();
-        _bound.Clear();
-    }
+    /// <summary>Right-aligned graphs: the cache must be bound again (rows, stride or buffers changed).</summary>
+    private void Unbind() => _bound = false;
 
     /// <summary>
     /// Drops the rows whose <paramref name="keep"/> flag is false, moving the rest down in order. Row i's new index is
@@ -707,11 +706,6 @@ internal sealed class DecodeBatch : IDisposable
         }
     }
 
-    /// <summary>The logits output tensor over the float buffer, or over the 16-bit one for float16/bfloat16 graphs.</summary>
-    private OrtValue LogitsTensor(int rows, long[] shape) => _logitsHalf is null
-        ? Tensor(TensorElementType.Float, _logits, (long)rows * _sig.VocabularySize * sizeof(float), shape)
-        : Tensor(_sig.LogitsElementType, _logitsHalf, (long)rows * _sig.VocabularySize * sizeof(ushort), shape);
-
     /// <summary>Logits in the graph's element type (raw bytes) to floats.</summary>
     private void ConvertLogits(ReadOnlySpan<byte> raw, Span<float> into)
     {
@@ -738,6 +732,9 @@ internal sealed class DecodeBatch : IDisposable
         for (var i = 0; i < count; i++) result[i] = GC.AllocateUninitializedArray<byte>((int)bytes, pinned: true);
         return result;
     }
+
+    /// <summary>The first element's address of a pinned array (allocated on the pinned object heap, so it never moves).</summary>
+    private static nint Address(Array pinned) => Marshal.UnsafeAddrOfPinnedArrayElement(pinned, 0);
 
     /// <summary>A tensor over a pinned array (allocated on the pinned object heap, so its address never moves).</summary>
     private static OrtValue Tensor(TensorElementType type, Array pinned, long bytes, long[] shape) =>

@@ -49,7 +49,10 @@ internal sealed unsafe class KvBuffer : IDisposable
     public long Bytes { get; }
 
     /// <summary>The allocation's address (a SafeHandle's handle is the pointer ONNX Runtime allocated).</summary>
-    private nint Address => _memory.DangerousGetHandle();
+    public nint Address => _memory.DangerousGetHandle();
+
+    /// <summary>Where the allocation lives (host or device memory), for binding tensors over it.</summary>
+    public OrtMemoryInfo Info => _memory.Info;
 
     /// <summary>Whether copies are plain memory copies (host memory, no forced transfer).</summary>
     public bool IsHost => _host;
