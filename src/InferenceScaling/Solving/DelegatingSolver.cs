@@ -1,10 +1,10 @@
 namespace InferenceScaling.Solving;
 
 /// <summary>
-/// A solver stage that wraps another and by default passes calls through: derive from it to add verification,
-/// refinement or telemetry (the decorator pattern of Microsoft.Extensions.AI's <c>DelegatingChatClient</c>).
+/// A solver stage that wraps another and by default passes calls through: the base of the engine's own stages. Internal:
+/// <see cref="ISolver"/> has one method, so a stage of your own implements it directly around the solver it is given.
 /// </summary>
-public abstract class DelegatingSolver : ISolver
+internal abstract class DelegatingSolver : ISolver
 {
     /// <summary>Wraps <paramref name="innerSolver"/>.</summary>
     /// <param name="innerSolver">The solver calls are passed to.</param>

@@ -1,9 +1,9 @@
 namespace InferenceScaling.Solving;
 
 /// <summary>
-/// Answers a question within a budget. The pipeline seam: <see cref="SelfConsistencySolver"/> samples and votes;
-/// later stages (verification, refinement) are <see cref="DelegatingSolver"/>s that wrap it, composed with
-/// <see cref="SolverBuilder"/>.
+/// Answers a question within a budget. The pipeline seam: the self-consistency sampler votes; later stages
+/// (verification, refinement, or a stage of your own added with <see cref="SolverBuilder.Use(Func{ISolver, ISolver})"/>)
+/// wrap it, each an <see cref="ISolver"/> that calls the one inside, composed with <see cref="SolverBuilder"/>.
 /// </summary>
 public interface ISolver
 {
