@@ -25,32 +25,24 @@ namespace InferenceScaling.Server;
 /// </remarks>
 internal static class ChatCompletionsEndpoint
 {
-    /// <summary>What each field must be, for the errors of a body the deserializer refuses.</summary>
-    public static IReadOnlyDictionary<string, string> Expected { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    /// <summary>What each field must be, for the errors of a body the deserializer refuses (the sampling fields' from <see cref="SamplingReader"/>).</summary>
+    public static IReadOnlyDictionary<string, string> Expected { get; } = SamplingReader.WithExpected(new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["model"] = "a string",
         ["messages"] = "an array of messages",
         ["messages[]"] = "a message object",
         ["messages[].role"] = "a string",
         ["messages[].name"] = "a string",
-        ["temperature"] = "a number",
-        ["top_p"] = "a number",
         ["max_tokens"] = "a whole number",
         ["max_completion_tokens"] = "a whole number",
-        ["seed"] = "a whole number in [-9223372036854775808, 9223372036854775807]",
         ["n"] = "a whole number",
         ["logprobs"] = "true or false",
         ["top_logprobs"] = "a whole number",
         ["stream"] = "true or false",
-        ["stream_options"] = "an object",
-        ["stream_options.include_usage"] = "true or false",
-        ["stream_options.include_obfuscation"] = "true or false",
         ["truncate"] = "true or false",
         ["user"] = "a string",
         ["store"] = "true or false",
-        ["frequency_penalty"] = "a number",
-        ["presence_penalty"] = "a number",
-    };
+    });
 
     private static readonly string[] Roles = ["system", "developer", "user", "assistant", "tool"];
 
@@ -83,8 +75,7 @@ internal static class ChatCompletionsEndpoint
         if (!budgeted && (long)n * tokens > options.MaxTokensPerRequest)
             throw ApiException.BadRequest($"'n' × '{maxTokensParam}' is {(long)n * tokens} tokens; this server allows at most {options.MaxTokensPerRequest} per request.", maxTokensParam);
         var sampling = requested.Over(state.DefaultSampling, tokens, [.. state.StopStrings, .. stops], logprobs ? (int)(topLogprobs ?? 0) : 0, maxTokensParam, "top_logprobs");
-        var seed = requested.Seed;
-        var reply = new Reply("chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), state.ModelId, seed, logprobs);
+        var reply = new Reply("chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), state.ModelId, requested.Seed, logprobs);
 
         if (budgeted)
         {
@@ -92,18 +83,12 @@ internal static class ChatCompletionsEndpoint
             if (stream)
             {
                 return new EventStreamResult((events, ct) => StreamVoteAsync(
-                    new ChatCompletionStream(events, reply.Id, reply.Created, reply.Model, includeUsage), state, question, history, budget, sampling, reply, tools, ct));
+                    reply.Stream(events, includeUsage), state, question, history, budget, sampling, reply, tools, ct));
             }
 
             var solution = await state.Solver(sampling, state.Decoder(tools), history).SolveAsync(question, budget, cancellationToken).ConfigureAwait(false);
-            return state.Json(new ChatCompletionBody
+            return state.Json(reply.Body([Choice(0, MessageOf(solution, reply, state))], Usage(solution.Usage.PromptTokens, solution.Usage.GeneratedTokens)) with
             {
-                Id = reply.Id,
-                Created = reply.Created,
-                Model = reply.Model,
-                Seed = seed,
-                Choices = [Choice(0, MessageOf(solution, reply, state))],
-                Usage = Usage(solution.Usage.PromptTokens, solution.Usage.GeneratedTokens),
                 SelfConsistency = SolutionBody.From(solution, budget, traces: false),
             });
         }
@@ -113,7 +98,7 @@ internal static class ChatCompletionsEndpoint
         if (stream)
         {
             return new EventStreamResult((events, ct) => StreamTracesAsync(
-                new ChatCompletionStream(events, reply.Id, reply.Created, reply.Model, includeUsage), state, request, reply, ct));
+                reply.Stream(events, includeUsage), state, request, reply, ct));
         }
 
         var traces = new List<Trace>(n);
@@ -127,14 +112,8 @@ internal static class ChatCompletionsEndpoint
         var promptTokens = traces.Count > 0 ? traces[0].PromptTokens : 0;
         long completion = 0;
         foreach (var trace in traces) completion += trace.GeneratedTokens;
-        return state.Json(new ChatCompletionBody
+        return state.Json(reply.Body([.. traces.Select((trace, i) => Choice(i, MessageOf(trace, reply, state)))], Usage(promptTokens, completion)) with
         {
-            Id = reply.Id,
-            Created = reply.Created,
-            Model = reply.Model,
-            Seed = seed,
-            Choices = [.. traces.Select((trace, i) => Choice(i, MessageOf(trace, reply, state)))],
-            Usage = Usage(promptTokens, completion),
             StopReason = traces.Exists(t => t.FinishReason == FinishReason.Cancelled) ? SolutionBody.Name(StopReason.Deadline) : null,
         });
     }
@@ -217,7 +196,15 @@ internal static class ChatCompletionsEndpoint
         solution.WinningTrace is { } winner ? MessageOf(winner, reply, state) : new(solution.Answer ?? "", "stop", null);
 
     /// <summary>What every chunk or body of one completion shares.</summary>
-    private sealed record Reply(string Id, long Created, string Model, long Seed, bool LogProbs);
+    private sealed record Reply(string Id, long Created, string Model, long Seed, bool LogProbs)
+    {
+        /// <summary>The non-streamed response: these choices and usage under this completion's id, model and seed.</summary>
+        public ChatCompletionBody Body(IReadOnlyList<ChatChoiceBody> choices, ChatUsageBody usage) =>
+            new() { Id = Id, Created = Created, Model = Model, Seed = Seed, Choices = choices, Usage = usage };
+
+        /// <summary>The streamed response under this completion's id and model.</summary>
+        public ChatCompletionStream Stream(EventStream events, bool includeUsage) => new(events, Id, Created, Model, includeUsage);
+    }
 
     /// <summary>One choice's assistant message: what the non-streamed response holds and the streamed deltas add up to.</summary>
     internal readonly record struct Message(string Content, string FinishReason, LogProbsBody? LogProbs);

@@ -24,31 +24,23 @@ namespace InferenceScaling.Server;
 /// </remarks>
 internal static class CompletionsEndpoint
 {
-    /// <summary>What each field must be, for the errors of a body the deserializer refuses.</summary>
-    public static IReadOnlyDictionary<string, string> Expected { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    /// <summary>What each field must be, for the errors of a body the deserializer refuses (the sampling fields' from <see cref="SamplingReader"/>).</summary>
+    public static IReadOnlyDictionary<string, string> Expected { get; } = SamplingReader.WithExpected(new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["model"] = "a string",
         ["n"] = "a whole number",
         ["best_of"] = "a whole number",
         ["max_tokens"] = "a whole number",
-        ["temperature"] = "a number",
-        ["top_p"] = "a number",
         ["top_k"] = "a whole number",
         ["min_p"] = "a number",
-        ["seed"] = "a whole number in [-9223372036854775808, 9223372036854775807]",
         ["logprobs"] = "a whole number",
         ["echo"] = "true or false",
         ["stream"] = "true or false",
-        ["stream_options"] = "an object",
-        ["stream_options.include_usage"] = "true or false",
-        ["stream_options.include_obfuscation"] = "true or false",
         ["user"] = "a string",
-        ["presence_penalty"] = "a number",
-        ["frequency_penalty"] = "a number",
         ["ignore_eos"] = "true or false",
         ["return_tokens_as_token_ids"] = "true or false",
         ["suffix"] = "a string",
-    };
+    });
 
     private const int MaxPrompts = 64;
 

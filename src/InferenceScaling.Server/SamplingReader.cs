@@ -12,6 +12,26 @@ namespace InferenceScaling.Server;
 /// </summary>
 internal static class SamplingReader
 {
+    /// <summary>What the fields read here must be, for the errors of a body the deserializer refuses.</summary>
+    private static readonly KeyValuePair<string, string>[] Expected =
+    [
+        new("temperature", "a number"),
+        new("top_p", "a number"),
+        new("seed", "a whole number in [-9223372036854775808, 9223372036854775807]"),
+        new("stream_options", "an object"),
+        new("stream_options.include_usage", "true or false"),
+        new("stream_options.include_obfuscation", "true or false"),
+        new("frequency_penalty", "a number"),
+        new("presence_penalty", "a number"),
+    ];
+
+    /// <summary>An endpoint's own field descriptions with those of the fields read here added.</summary>
+    public static IReadOnlyDictionary<string, string> WithExpected(Dictionary<string, string> endpointFields)
+    {
+        foreach (var (field, expected) in Expected) endpointFields.Add(field, expected);
+        return endpointFields;
+    }
+
     /// <summary>A <c>frequency_penalty</c> or <c>presence_penalty</c> other than 0 is refused: the sampler has no penalties.</summary>
     public static void RefusePenalties(double? frequencyPenalty, double? presencePenalty)
     {
