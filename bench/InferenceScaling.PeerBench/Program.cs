@@ -3,13 +3,14 @@
 // with min and max. Tokens/s = N × tokens / wall time of the whole generation (prefill included).
 //
 //   dotnet run -c Release --project bench/InferenceScaling.PeerBench -- [--model models/arith-mini] [--n 1,4,16,32]
-//       [--tokens 128] [--reps 21] [--threads 2] [--genai-threads N|default] [--genai-top-k K|default]
+//       [--tokens 128] [--reps 21] [--threads 2] [--genai-threads N|default] [--genai-search same|default]
 //
 // Both sides run the same configuration unless told otherwise: --threads intra-op threads each (GenAI's own default
 // is half the hardware threads, one on a 2-core machine, so it is set through a config overlay), and sampling at
-// T = 0.8 over the whole vocabulary (the engine's top-k 0; GenAI is given top_k 0, since a builder folder's
-// genai_config.json often says top_k 1, which GenAI runs as greedy search). "default" leaves GenAI's setting as the
-// folder and GenAI have it.
+// T = 0.8 over the whole vocabulary (the engine's top-k 0 and top-p 1; GenAI is given top_k 0 and top_p 1, since a
+// folder's genai_config.json search section applies otherwise: the shipped one says top_k 1, which GenAI runs as
+// greedy search, the genai-gqa export top_k 40 and top_p 0.95). "default" leaves GenAI's setting as the folder and
+// GenAI have it.
 using System.Diagnostics;
 using System.Globalization;
 using InferenceScaling.Runtime;
@@ -23,7 +24,8 @@ var tokens = int.Parse(options.GetValueOrDefault("tokens", "128"), CultureInfo.I
 var reps = int.Parse(options.GetValueOrDefault("reps", "21"), CultureInfo.InvariantCulture);
 var threads = int.Parse(options.GetValueOrDefault("threads", "2"), CultureInfo.InvariantCulture);
 var genaiThreads = options.GetValueOrDefault("genai-threads", threads.ToString(CultureInfo.InvariantCulture));
-var genaiTopK = options.GetValueOrDefault("genai-top-k", "0");
+var genaiSearch = options.GetValueOrDefault("genai-search", "same");
+if (genaiSearch is not ("same" or "default")) throw new ArgumentException($"--genai-search must be same or default (was {genaiSearch}).");
 const string Prompt = "Q: Tom has 12 apples. He buys 7 more. Then he triples them. How many apples does he have now?\nA:";
 
 using var engineModel = DecoderModel.Load(folder, new DecoderModelOptions { IntraOpThreads = threads });
@@ -35,7 +37,7 @@ if (genaiThreads != "default")
 using var genaiModel = new Genai.Model(genaiConfig);
 using var genaiTokenizer = new Genai.Tokenizer(genaiModel);
 var promptTokens = engineModel.Tokenizer.Encode(Prompt).Length;
-Console.WriteLine($"model {folder} ({engineModel.GraphFile}, {engineModel.LayoutDescription}), prompt {promptTokens} tokens, {tokens} new tokens, {reps} reps, {threads} threads (GenAI: {genaiThreads}, top_k {genaiTopK}), {Environment.ProcessorCount} cores, load {Load()}");
+Console.WriteLine($"model {folder} ({engineModel.GraphFile}, {engineModel.LayoutDescription}), prompt {promptTokens} tokens, {tokens} new tokens, {reps} reps, {threads} threads (GenAI: {genaiThreads}, search {genaiSearch}), {Environment.ProcessorCount} cores, load {Load()}");
 Console.WriteLine("| N | engine tokens/s median [min, max] | GenAI tokens/s median [min, max] | engine / GenAI |");
 Console.WriteLine("|---:|---:|---:|---:|");
 
@@ -87,7 +89,12 @@ double RunGenai(int n, int seed)
     parameters.SetSearchOption("do_sample", true);
     parameters.SetSearchOption("temperature", 0.8);
     parameters.SetSearchOption("random_seed", seed);
-    if (genaiTopK != "default") parameters.SetSearchOption("top_k", int.Parse(genaiTopK, CultureInfo.InvariantCulture));
+    if (genaiSearch == "same")
+    {
+        parameters.SetSearchOption("top_k", 0);
+        parameters.SetSearchOption("top_p", 1.0);
+    }
+
     parameters.SetSearchOption("min_length", length + tokens);
     parameters.SetSearchOption("max_length", length + tokens);
     using var generator = new Genai.Generator(genaiModel, parameters);
