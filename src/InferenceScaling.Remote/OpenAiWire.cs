@@ -74,8 +74,10 @@ internal static class OpenAiWire
 
     private static void WriteVllmFields(Utf8JsonWriter w, SamplingOptions s)
     {
-        if (s.TopK > 0) w.WriteNumber("top_k", s.TopK);
-        if (s.MinP > 0) w.WriteNumber("min_p", s.MinP);
+        // Always sent, "off" included: vLLM, SGLang and our own service apply the model folder's top_k and min_p to a
+        // request that leaves them out, so an omitted field would not mean off. -1 is off on all three (and llama.cpp).
+        w.WriteNumber("top_k", s.TopK > 0 ? s.TopK : -1);
+        w.WriteNumber("min_p", s.MinP);
         if (s.IgnoreEndOfSequence) w.WriteBoolean("ignore_eos", true);
         w.WriteBoolean("return_tokens_as_token_ids", true);
     }

@@ -79,6 +79,20 @@ public sealed class RemoteTraceGeneratorTests
     }
 
     [Fact]
+    public async Task VllmEndpoint_GetsTopKAndMinPOff_WhenTheyAreOff_SinceAnOmittedFieldTakesTheModelFoldersDefault()
+    {
+        var fake = new FakeEndpoints();
+        fake.On("a", _ => FakeEndpoints.Sse(RecordedBodies.VllmCompletion));
+        using var backend = Backend(fake, null, "a");
+
+        await backend.TraceGenerator.GenerateOneAsync(Request(sampling: new SamplingOptions { TopK = 0, MinP = 0f }));
+
+        var body = fake.Requests.Single(r => r.Route == "completions").Body;
+        Assert.Equal(-1, body.GetProperty("top_k").GetInt32());
+        Assert.Equal(0f, body.GetProperty("min_p").GetSingle());
+    }
+
+    [Fact]
     public async Task OpenAiEndpoint_GetsNoVllmFields()
     {
         var fake = new FakeEndpoints();
