@@ -170,32 +170,6 @@ public sealed class SolverBuilder
     }
 
     /// <summary>
-    /// Adds verify-and-select with written critiques from <paramref name="generator"/>, without services (a stage of
-    /// its own, as <see cref="SolverBuilder.Use(Func{ISolver, ISolver})"/>; it still runs after the vote and before
-    /// refinement). Prefer <c>UseVerification()</c> over services, which shares one checker with refinement.
-    /// </summary>
-    /// <param name="generator">Generates the checks.</param>
-    /// <param name="prompts">The prompt set (critique template and verdicts).</param>
-    /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults (verifier-weighted, greedy checks).</param>
-    /// <returns>The builder.</returns>
-    public SolverBuilder UseVerification(ITraceGenerator generator, PromptSet prompts, VerificationOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(generator);
-        ArgumentNullException.ThrowIfNull(prompts);
-        return Use(inner => new VerificationSolver(inner, generator, prompts, options));
-    }
-
-    /// <summary>Adds verify-and-select with a checker of your choice, without services (a stage of its own; it still runs after the vote).</summary>
-    /// <param name="checker">Checks the candidates.</param>
-    /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults.</param>
-    /// <returns>The builder.</returns>
-    public SolverBuilder UseVerification(ICandidateChecker checker, VerificationOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(checker);
-        return Use(inner => new VerificationSolver(inner, checker, options));
-    }
-
-    /// <summary>
     /// Adds gated self-refinement (see <see cref="RefinementSolver"/>) with the services' generator, prompt set,
     /// extractor, equivalence and one checker. The budget's <see cref="Budget.MaxRefinementRounds"/> decides how many
     /// rounds may run; 0 passes the solution through. It wraps verification (when added) wherever it is added, so it
@@ -213,32 +187,5 @@ public sealed class SolverBuilder
             var options = configure is null ? profile.Refinement : configure(profile.Refinement) ?? throw new InvalidOperationException("UseRefinement's configure returned null.");
             return new RefinementSolver(inner, services.Decoder, services.Prompts!, services.Extractor, services.Equivalence, options, checker, services.TimeProvider);
         });
-    }
-
-    /// <summary>
-    /// Adds gated self-refinement without services (a stage of its own, as
-    /// <see cref="SolverBuilder.Use(Func{ISolver, ISolver})"/>; it still runs after verification). Prefer
-    /// <c>UseRefinement()</c> over services, which shares one checker with verification.
-    /// </summary>
-    /// <param name="generator">Generates critiques and revisions.</param>
-    /// <param name="prompts">The prompt set.</param>
-    /// <param name="extractor">Reads revised answers (the inner solver's).</param>
-    /// <param name="equivalence">Groups answers (the inner solver's).</param>
-    /// <param name="options">Settings; default <see cref="RefinementOptions"/>'s defaults.</param>
-    /// <param name="checker">Critiques and confirms; default a <see cref="SolutionChecker"/> (see <see cref="RefinementSolver"/>).</param>
-    /// <returns>The builder.</returns>
-    public SolverBuilder UseRefinement(
-        ITraceGenerator generator,
-        PromptSet prompts,
-        IAnswerExtractor extractor,
-        IAnswerEquivalence equivalence,
-        RefinementOptions? options = null,
-        ICandidateChecker? checker = null)
-    {
-        ArgumentNullException.ThrowIfNull(generator);
-        ArgumentNullException.ThrowIfNull(prompts);
-        ArgumentNullException.ThrowIfNull(extractor);
-        ArgumentNullException.ThrowIfNull(equivalence);
-        return Use(inner => new RefinementSolver(inner, generator, prompts, extractor, equivalence, options, checker));
     }
 }

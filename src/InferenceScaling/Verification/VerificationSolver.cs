@@ -29,10 +29,7 @@ namespace InferenceScaling.Verification;
 /// </remarks>
 /// <example>
 /// <code>
-/// var solver = new SelfConsistencySolver(generator, extractor, equivalence, options: new() { PromptTemplate = prompts.Solve })
-///     .AsBuilder()
-///     .UseVerification(generator, prompts)
-///     .Build();
+/// var solver = model.AsSolver(b =&gt; b.UseVerification());
 /// var s = await solver.SolveAsync(question, Budget.Thorough with { MaxSamples = 16 }, ct);
 /// foreach (var c in s.Verification!.Candidates) Console.WriteLine($"{c.Answer}: {c.Votes} votes, score {c.Score}");
 /// </code>
@@ -48,21 +45,6 @@ internal sealed class VerificationSolver : DelegatingSolver, ISolverStage
 
     /// <summary>Says how many checks a budget that leaves it to the profile allows (<see cref="Budget.MaxVerifications"/> null).</summary>
     private readonly CheckingProfile _profile;
-
-    /// <summary>Wraps <paramref name="innerSolver"/>. Does no I/O.</summary>
-    /// <param name="innerSolver">The solver whose pool is verified (usually self-consistency).</param>
-    /// <param name="generator">Generates the checks (the model that solved, for its check skill).</param>
-    /// <param name="prompts">The prompt set (critique template and verdicts).</param>
-    /// <param name="options">Settings; default <see cref="VerificationOptions"/>'s defaults.</param>
-    /// <param name="timeProvider">Clock for wall times and the deadline; default the sampler's (<see cref="SelfConsistencySolver"/>'s).</param>
-    public VerificationSolver(ISolver innerSolver, ITraceGenerator generator, PromptSet prompts, VerificationOptions? options = null, TimeProvider? timeProvider = null)
-        : base(innerSolver)
-    {
-        _options = options ?? new VerificationOptions();
-        _checker = new SolutionChecker(generator, prompts, _options.Check);
-        _time = timeProvider;
-        _profile = CheckingProfile.Default;
-    }
 
     /// <summary>Wraps <paramref name="innerSolver"/> with a checker of your choice (e.g. <c>StepScoreChecker</c>). Does no I/O.</summary>
     /// <param name="innerSolver">The solver whose pool is verified.</param>

@@ -15,9 +15,9 @@ public sealed class DeadlineTests
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(2);
 
     private static ISolver Pipeline(SelfConsistencySolver sampler, ScriptedModel model, RefinementOptions? refinement = null) =>
-        sampler.AsBuilder()
-            .UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, refinement)
-            .UseVerification(model, ScriptedPipeline.Arith)
+        Stages(sampler, model)
+            .UseRefinement(_ => refinement ?? new RefinementOptions())
+            .UseVerification()
             .Build();
 
     [Fact(Timeout = 30_000)] // a stage that ignored the deadline would wait forever; fail instead
@@ -28,9 +28,9 @@ public sealed class DeadlineTests
         var script = Enumerable.Range(0, 8).Select(i => i < 3 ? ScriptedTrace.Answer(i == 2 ? "8" : "7") : ScriptedTrace.Answer("8") with { Gate = gate }).ToArray();
         var generator = new ScriptedTraceGenerator(script);
         var sampler = new SelfConsistencySolver(generator, AnswerLineExtractor.Instance, TrimEquivalence.Instance, timeProvider: time);
-        var solver = sampler.AsBuilder()
-            .UseVerification(generator, ScriptedPipeline.Arith)
-            .UseRefinement(generator, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance)
+        var solver = Stages(sampler, generator)
+            .UseVerification()
+            .UseRefinement()
             .Build();
 
         var task = solver.SolveAsync("q", new InferenceScaling.Budget { MaxSamples = 8, MaxVerifications = 4, MaxRefinementRounds = 2, Deadline = Limit });

@@ -10,7 +10,7 @@ namespace InferenceScaling.Tests.Refinement;
 public sealed class RefinementSolverTests
 {
     private static ISolver Refined(ScriptedModel model, RefinementOptions? options = null) =>
-        SelfConsistency(model).AsBuilder().UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, options).Build();
+        Stages(SelfConsistency(model), model).UseRefinement(_ => options ?? new RefinementOptions()).Build();
 
     /// <summary>7 leads 3–2 (share 60%: not decisive); its check says wrong.</summary>
     private static ScriptedModel SplitVote()
@@ -208,9 +208,9 @@ public sealed class RefinementSolverTests
         model.Checks[Checked("5")] = ScriptedCheck.Wrong(0.95);
         model.Revisions[Checked("7")] = [Solution("8")];
         model.Checks[Checked("8")] = ScriptedCheck.Correct();
-        var solver = SelfConsistency(model).AsBuilder()
-            .UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, new RefinementOptions { RevisionsPerRound = 1, Confirmation = RevisionConfirmation.Critique })
-            .UseVerification(model, ScriptedPipeline.Arith)
+        var solver = Stages(SelfConsistency(model), model)
+            .UseRefinement(_ => new RefinementOptions { RevisionsPerRound = 1, Confirmation = RevisionConfirmation.Critique })
+            .UseVerification()
             .Build();
 
         var s = await solver.SolveAsync("q", Budget(5, verifications: 4, rounds: 1));
@@ -237,14 +237,14 @@ public sealed class RefinementSolverTests
 
         var options = new RefinementOptions { RevisionsPerRound = 1, Confirmation = RevisionConfirmation.Critique };
         var first = Scripted();
-        var refineFirst = await SelfConsistency(first).AsBuilder()
-            .UseRefinement(first, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, options)
-            .UseVerification(first, ScriptedPipeline.Arith)
+        var refineFirst = await Stages(SelfConsistency(first), first)
+            .UseRefinement(_ => options)
+            .UseVerification()
             .Build().SolveAsync("q", Budget(5, verifications: 4, rounds: 1));
         var second = Scripted();
-        var verifyFirst = await SelfConsistency(second).AsBuilder()
-            .UseVerification(second, ScriptedPipeline.Arith)
-            .UseRefinement(second, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, options)
+        var verifyFirst = await Stages(SelfConsistency(second), second)
+            .UseVerification()
+            .UseRefinement(_ => options)
             .Build().SolveAsync("q", Budget(5, verifications: 4, rounds: 1));
 
         Assert.Equal([Checked("7"), Checked("5"), Checked("8")], first.Checked);
@@ -267,8 +267,8 @@ public sealed class RefinementSolverTests
     }
 
     private static ISolver Continued(ScriptedModel model, ICandidateChecker checker) =>
-        SelfConsistency(model).AsBuilder().UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance,
-            new RefinementOptions { Source = ArithProfile.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 1 }, checker).Build();
+        Stages(SelfConsistency(model), model, checker)
+            .UseRefinement(_ => new RefinementOptions { Source = ArithProfile.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 1 }).Build();
 
     [Fact]
     public async Task ContinueFromCheckedSteps_KeepsThePassedStepsAndSolvesOnFromThem()
@@ -328,8 +328,8 @@ public sealed class RefinementSolverTests
         {
             Source = ArithProfile.ContinueFromCheckedSteps, Confirmation = RevisionConfirmation.Improves, RevisionsPerRound = 3, ChooseRevisionByCheck = byCheck,
         };
-        ISolver Solver(bool byCheck) => SelfConsistency(model).AsBuilder()
-            .UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance, Options(byCheck), checker).Build();
+        ISolver Solver(bool byCheck) => Stages(SelfConsistency(model), model, checker)
+            .UseRefinement(_ => Options(byCheck)).Build();
 
         var byFrequency = await Solver(false).SolveAsync("q", Budget(5, rounds: 1));
         var byCheck = await Solver(true).SolveAsync("q", Budget(5, rounds: 1));

@@ -37,7 +37,7 @@ public sealed class TruthfulSolutionTests
         model.Checks[Checked("7")] = ScriptedCheck.Wrong(0.9);
         model.Checks[Checked("5")] = ScriptedCheck.Correct(0.9);
 
-        var s = await SelfConsistency(model).AsBuilder().UseVerification(model, ScriptedPipeline.Arith).Build().SolveAsync("q", Budget(5, verifications: 4));
+        var s = await Stages(SelfConsistency(model), model).UseVerification().Build().SolveAsync("q", Budget(5, verifications: 4));
 
         Assert.Equal(("5", SolutionStage.Verification), (s.Answer, s.Stage));
         Assert.Equal("7", s.Tallies[SolutionStage.Vote].Winner!.Key);
@@ -53,8 +53,7 @@ public sealed class TruthfulSolutionTests
         model.Checks[Checked("7")] = ScriptedCheck.Wrong(0.9, step: 1);
         model.Revisions[Checked("7")] = [Solution("5"), Solution("5")];
         model.Checks[Checked("5")] = ScriptedCheck.Correct(0.9);
-        var solver = SelfConsistency(model).AsBuilder()
-            .UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance).Build();
+        var solver = Stages(SelfConsistency(model), model).UseRefinement().Build();
 
         var s = await solver.SolveAsync("q", Budget(5, rounds: 2));
 
@@ -73,8 +72,7 @@ public sealed class TruthfulSolutionTests
         var model = Model("7", "5", "7", "5", "7");
         model.Checks[Checked("7")] = ScriptedCheck.Wrong(0.9);
         model.Revisions[Checked("7")] = [Solution("7")];
-        var solver = SelfConsistency(model).AsBuilder()
-            .UseRefinement(model, ScriptedPipeline.Arith, AnswerLineExtractor.Instance, TrimEquivalence.Instance).Build();
+        var solver = Stages(SelfConsistency(model), model).UseRefinement().Build();
 
         var s = await solver.SolveAsync("q", Budget(5, rounds: 1));
 

@@ -10,7 +10,7 @@ namespace InferenceScaling.Tests.Verification;
 public sealed class VerificationSolverTests
 {
     private static ISolver Verified(ScriptedModel model, VerificationOptions? options = null) =>
-        SelfConsistency(model).AsBuilder().UseVerification(model, ScriptedPipeline.Arith, options).Build();
+        Stages(SelfConsistency(model), model).UseVerification(_ => options ?? new VerificationOptions()).Build();
 
     [Theory]
     [InlineData(false, "5")]
@@ -27,7 +27,7 @@ public sealed class VerificationSolverTests
         var inner = new SelfConsistencySolver(model, AnswerLineExtractor.Instance, TrimEquivalence.Instance,
             logProbVote ? InferenceScaling.Voting.LogProbWeightedVote.Instance : null, new SelfConsistencyOptions { PromptTemplate = ScriptedPipeline.Arith.Solve });
 
-        var s = await inner.AsBuilder().UseVerification(model, ScriptedPipeline.Arith, new VerificationOptions { StopWhenDecided = false })
+        var s = await Stages(inner, model).UseVerification(_ => new VerificationOptions { StopWhenDecided = false })
             .Build().SolveAsync("q", Budget(5, verifications: 4));
 
         Assert.Equal(2, s.Verification!.Checks.Count);

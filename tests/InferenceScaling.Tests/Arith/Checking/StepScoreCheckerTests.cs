@@ -147,7 +147,7 @@ public sealed class StepScoreCheckerTests
         model.Calculations["3+5"] = "8";
         var scorer = new ScriptedScorer();
         scorer.Doubt("3+5", "9", logProb: -4);
-        var solver = SelfConsistency(model).AsBuilder().UseVerification(new StepScoreChecker(scorer, model, ScriptedPipeline.Arith)).Build();
+        var solver = Stages(SelfConsistency(model), model, new StepScoreChecker(scorer, model, ScriptedPipeline.Arith)).UseVerification(_ => new VerificationOptions()).Build();
 
         var s = await solver.SolveAsync("q", Budget(4, verifications: 4));
 
