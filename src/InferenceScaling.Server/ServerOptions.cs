@@ -6,7 +6,7 @@ namespace InferenceScaling.Server;
 /// </summary>
 public sealed record ServerOptions
 {
-    /// <summary>The model folder to load. Required by <see cref="SolveServer.Build(ServerOptions, string[])"/>.</summary>
+    /// <summary>The model folder to load. Required by <see cref="SolveServer.Build(ServerOptions, string[])"/> unless <see cref="Services"/> holds a loaded model.</summary>
     public string? ModelFolder { get; init; }
 
     /// <summary>The id the model is served under (<c>/v1/models</c>, responses). Default: the model folder's name.</summary>
@@ -30,16 +30,15 @@ public sealed record ServerOptions
     }
 
     /// <summary>
-    /// Where requests' traces are sampled instead of the local decode loop (worker engines: <c>infscale serve --backend</c>),
-    /// or null (default) for the local loop. The service's API is the same either way.
+    /// What every request's pipeline shares, as the host wired them (<c>infscale serve</c> builds them through the same
+    /// path as <c>solve</c> and <c>sweep</c>): the model, the prompt set, the tools requests decode with when they name
+    /// none, and — with worker engines (<c>--backend</c>) — the generator requests sample on and the scorer their step
+    /// checks score on (null: checks fall back to written critiques). A generator over the served model itself is
+    /// replaced by the continuous-batching scheduler over it, and its scorer by the scheduler's, so every request batches
+    /// with the others. Null (default): the model from <see cref="ModelFolder"/> and the prompt set from
+    /// <see cref="PromptSet"/>, decoding locally without tools.
     /// </summary>
-    public Sampling.ITraceGenerator? Backend { get; init; }
-
-    /// <summary>
-    /// With <see cref="Backend"/>: what step checks score on, or null when the workers cannot score (checks then fall
-    /// back to written critiques). Ignored without a backend (the local model scores).
-    /// </summary>
-    public Sampling.IContinuationScorer? BackendScorer { get; init; }
+    public Solving.SolverServices? Services { get; init; }
 
     /// <summary>Whether <c>/metrics</c> also needs the API key (when one is set). Default false.</summary>
     public bool MetricsRequireKey { get; init; }
@@ -173,12 +172,6 @@ public sealed record ServerOptions
     /// else <c>chat</c>; when none is found the model's plain <c>Q: …\nA:</c> format is used.
     /// </summary>
     public string? PromptSet { get; init; }
-
-    /// <summary>
-    /// Tools run inside the decode loop for requests that name none (entries of the prompt set's <c>tools</c>, e.g.
-    /// <c>calc</c>); a request's <c>tools</c> field overrides it. Default none.
-    /// </summary>
-    public IReadOnlyList<string> Tools { get; init; } = [];
 
     /// <summary>ONNX Runtime intra-op threads (0 = one per core). Default 0.</summary>
     public int IntraOpThreads

@@ -58,21 +58,27 @@ internal sealed class ServerState : IAsyncDisposable
         _ownsModel = ownsModel;
         Supervisor = supervisor;
         ModelId = options.ModelId ?? Path.GetFileName(model.Folder.TrimEnd(Path.DirectorySeparatorChar));
-        Prompts = FindPrompts(model.ChatTemplate, options.PromptSet ?? model.PromptSet);
+        var given = options.Services;
+        // A generator over the served model decodes on the scheduler instead, batched with every other request; worker engines stay as given.
+        var local = given is null || ReferenceEquals(given.Generator.GetService<DecoderModel>(), model);
+        Generator = local ? supervisor : given!.Generator;
+        Prompts = given?.Prompts ?? FindPrompts(model.ChatTemplate, options.PromptSet ?? model.PromptSet);
         if (Prompts is not null)
         {
             // Checks run on the shared generator (not a request's progress wrapper); resolved once, pinned for every request.
-            var services = new SolverServices
+            var services = (given ?? new SolverServices { Generator = Generator }) with
             {
                 Generator = Generator, Model = model, Tokenizer = model.Tokenizer, Prompts = Prompts,
                 // The scheduler's scorer: step checks queue at the decode loop's row admission instead of competing with it.
-                Scorer = options.Backend is null ? supervisor.Scorer : options.BackendScorer,
+                Scorer = local ? supervisor.Scorer : given!.Scorer,
+                // Each request decodes with its own tools (Decoder(tools)); the services must not add the default ones again.
+                Tools = null,
             };
             var (checker, checking, _) = services.ResolveChecking();
             _services = services with { Checker = checker, Checking = checking };
         }
 
-        DefaultTools = options.Tools.Count == 0 ? null : ToolsFor(options.Tools);
+        DefaultTools = given?.Tools;
         _latency = _meter.CreateHistogram<double>("inferencescaling.server.request.duration", "s", "Time to answer a request, by endpoint and status.");
         _rejected = _meter.CreateCounter<long>("inferencescaling.server.requests_rejected", "{request}", "Requests refused with 429 (too many in flight or queue full).");
         _meter.CreateObservableGauge("inferencescaling.server.requests_in_flight", () => Volatile.Read(ref _inFlight), "{request}", "Requests being handled.");
@@ -85,8 +91,8 @@ internal sealed class ServerState : IAsyncDisposable
     /// <summary>Keeps the decode loop serving; the generator every request decodes on.</summary>
     public DecodeLoopSupervisor Supervisor { get; }
 
-    /// <summary>What requests decode on: the worker engines (<see cref="ServerOptions.Backend"/>), else the current scheduler through the supervisor.</summary>
-    public ITraceGenerator Generator => Options.Backend ?? Supervisor;
+    /// <summary>What requests decode on: the worker engines (<see cref="ServerOptions.Services"/>' generator), else the current scheduler through the supervisor.</summary>
+    public ITraceGenerator Generator { get; }
 
     /// <summary>The scheduler serving now (it changes when a failed loop is replaced).</summary>
     public ContinuousBatchScheduler Scheduler => Supervisor.Current;
@@ -117,7 +123,7 @@ internal sealed class ServerState : IAsyncDisposable
         return _drained.Task;
     }
 
-    /// <summary>The tools requests decode with when they name none (<see cref="ServerOptions.Tools"/>); null for none.</summary>
+    /// <summary>The tools requests decode with when they name none (<see cref="ServerOptions.Services"/>' tools); null for none.</summary>
     public ToolSet? DefaultTools { get; }
 
     /// <summary>The prompt set's tools <paramref name="names"/>, bound to the model (cached).</summary>

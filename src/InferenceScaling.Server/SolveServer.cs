@@ -28,7 +28,7 @@ public static class SolveServer
     /// Loads the model and builds the web application (not started). Host settings such as <c>--urls</c> come from
     /// <paramref name="args"/>. Disposing the application stops the scheduler and releases the model.
     /// </summary>
-    /// <param name="options">Service settings; <see cref="ServerOptions.ModelFolder"/> is required.</param>
+    /// <param name="options">Service settings; <see cref="ServerOptions.ModelFolder"/> is required unless <see cref="ServerOptions.Services"/> holds a loaded model (then the caller owns that model).</param>
     /// <param name="args">Host arguments (<c>--urls</c>, configuration overrides).</param>
     /// <returns>The application; start it with <c>RunAsync</c> or <c>StartAsync</c>.</returns>
     /// <exception cref="ArgumentException">No model folder was given.</exception>
@@ -37,7 +37,9 @@ public static class SolveServer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(args);
-        if (string.IsNullOrEmpty(options.ModelFolder)) throw new ArgumentException("ServerOptions.ModelFolder is required.", nameof(options));
+        // Services the host built hold their model (the host owns it).
+        if (options.Services?.ResolvedModel is { } loaded) return Build(options, args, loaded, ownsModel: false);
+        if (string.IsNullOrEmpty(options.ModelFolder)) throw new ArgumentException("ServerOptions.ModelFolder is required (or ServerOptions.Services with a model).", nameof(options));
         var model = DecoderModel.Load(options.ModelFolder, new DecoderModelOptions { IntraOpThreads = options.IntraOpThreads });
         try
         {

@@ -8,7 +8,7 @@ namespace InferenceScaling.Server;
 /// <c>tools</c> entries. Accepted forms: a string (<c>"calc"</c>, <c>"calc,other"</c>, <c>"none"</c>), or an array of
 /// names and OpenAI-style tool objects (<c>{"type": "function", "function": {"name": "calculator"}}</c>, matched by entry
 /// or tool name); an empty array or <c>"none"</c> turns the server's default tools off. Absent: the server's default
-/// (<see cref="ServerOptions.Tools"/>).
+/// (<see cref="ServerOptions.Services"/>' tools).
 /// </summary>
 internal static class ToolsReader
 {

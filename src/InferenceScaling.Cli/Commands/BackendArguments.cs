@@ -76,15 +76,16 @@ internal sealed class BackendArguments
     }
 
     /// <summary>
-    /// The pipeline's services for <c>solve</c>, <c>sweep</c> and <c>eval-verify</c>: traces from the endpoints
-    /// (<paramref name="backend"/>) or from <paramref name="model"/>, the model's prompt set and tokenizer, the scorer
+    /// The pipeline's services for <c>solve</c>, <c>sweep</c>, <c>eval-verify</c> and <c>serve</c> (which decodes a local
+    /// model on its scheduler instead): traces from the endpoints (<paramref name="backend"/>) or from
+    /// <paramref name="model"/>, the prompt set (<paramref name="promptSet"/>, else the model's) and tokenizer, the scorer
     /// (the model's; with a backend, its endpoints' when <paramref name="needsScorer"/> and they can score, see
     /// <see cref="ScorerAsync"/>), and the <c>--tools</c> every stage decodes with (none when <paramref name="tools"/> is null).
     /// </summary>
     /// <exception cref="ArgumentException">A tool name the prompt set does not declare.</exception>
-    public static async Task<SolverServices> ServicesAsync(ParseResult parse, RemoteBackend? backend, DecoderModel model, ToolsArgument? tools, bool needsScorer, CancellationToken cancellationToken)
+    public static async Task<SolverServices> ServicesAsync(ParseResult parse, RemoteBackend? backend, DecoderModel model, ToolsArgument? tools, bool needsScorer, string? promptSet, CancellationToken cancellationToken)
     {
-        var prompts = PromptSet.ForModel(model);
+        var prompts = PromptSet.ForModel(model, promptSet);
         IContinuationScorer? scorer = backend is null ? new OnnxContinuationScorer(model)
             : needsScorer ? await ScorerAsync(backend, cancellationToken).ConfigureAwait(false) : backend.Scorer;
         var toolSet = tools?.Load(parse, prompts, model);

@@ -51,7 +51,7 @@ internal static class EvalVerifyCommand
                 : SweepStrategyCatalog.CreateDefault().RegisterSelectionComparison(parse.GetValue(checks), parse.GetValue(rounds));
 
             using var m = model.Load(parse);
-            var services = await BackendArguments.ServicesAsync(parse, backend: null, m, tools: null, needsScorer: true, ct).ConfigureAwait(false);
+            var services = await BackendArguments.ServicesAsync(parse, backend: null, m, tools: null, needsScorer: true, promptSet: null, ct).ConfigureAwait(false);
             var defaults = services.DefaultSampling();
             var options = new SweepOptions
             {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using InferenceScaling.Runtime;
 using InferenceScaling.Server;
 
 namespace InferenceScaling.Cli.Commands;
@@ -53,9 +54,12 @@ internal static class ServeCommand
                 ShutdownTimeout = Seconds(parse.GetValue(shutdownTimeout), "--shutdown-timeout"),
                 IntraOpThreads = parse.GetValue(threads),
                 PromptSet = parse.GetValue(promptSet),
-                Backend = backend?.TraceGenerator,
-                BackendScorer = backend is null ? null : await BackendArguments.ScorerAsync(backend, ct).ConfigureAwait(false),
-                Tools = ToolsArgument.Names(parse.GetValue(tools.Option)),
+            };
+            // One wiring path with solve and sweep: the model, prompt set, tools and (with --backend) the workers' generator and scorer.
+            using var m = DecoderModel.Load(options.ModelFolder, new DecoderModelOptions { IntraOpThreads = options.IntraOpThreads });
+            options = options with
+            {
+                Services = await BackendArguments.ServicesAsync(parse, backend, m, tools, needsScorer: true, parse.GetValue(promptSet), ct).ConfigureAwait(false),
             };
             // Stopped by SIGTERM or Ctrl+C through the web host, which drains first; a drained stop exits 0.
             await SolveServer.RunAsync(options, ["--urls", parse.GetValue(urls)!], ct).ConfigureAwait(false);

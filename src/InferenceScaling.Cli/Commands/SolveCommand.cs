@@ -77,7 +77,7 @@ internal static class SolveCommand
             using var m = model.Load(parse);
             // With --backend the traces and scores come from the endpoints; the local model gives the prompts and tokenizer.
             using var backend = backendArgs.Create(parse);
-            var services = await BackendArguments.ServicesAsync(parse, backend, m, tools, needsScorer: b.MaxVerifications is not 0 || b.MaxRefinementRounds > 0, ct).ConfigureAwait(false);
+            var services = await BackendArguments.ServicesAsync(parse, backend, m, tools, needsScorer: b.MaxVerifications is not 0 || b.MaxRefinementRounds > 0, promptSet: null, ct).ConfigureAwait(false);
             var defaults = services.DefaultSampling();
             services = services with
             {

@@ -71,7 +71,7 @@ internal static class SweepCommand
             // With --backend the traces and scores come from the endpoints; the local model gives the prompts and tokenizer.
             using var backend = backendArgs.Create(parse);
             var needsScorer = strategyNames.Any(n => n.Contains("verify", StringComparison.Ordinal) || n.Contains("refine", StringComparison.Ordinal));
-            var services = await BackendArguments.ServicesAsync(parse, backend, m, tools, needsScorer, ct).ConfigureAwait(false);
+            var services = await BackendArguments.ServicesAsync(parse, backend, m, tools, needsScorer, promptSet: null, ct).ConfigureAwait(false);
             var prompts = services.Prompts!;
             var toolSet = services.Tools;
             var defaults = services.DefaultSampling();

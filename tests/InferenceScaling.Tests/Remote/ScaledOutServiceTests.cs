@@ -1,6 +1,7 @@
 using System.Net;
 using InferenceScaling.Remote;
 using InferenceScaling.Server;
+using InferenceScaling.Solving;
 using InferenceScaling.Tests.Models;
 using InferenceScaling.Tests.Server;
 
@@ -15,7 +16,7 @@ public sealed class ScaledOutServiceTests(ShippedModelFixture fixture) : IClassF
         await using var workerA = await LoopbackServer.StartAsync(fixture.Model);
         await using var workerB = await LoopbackServer.StartAsync(fixture.Model);
         using var backend = RemoteBackend.Create(new RemoteBackendOptions { Endpoints = [workerA.Address, workerB.Address] });
-        await using var front = await LoopbackServer.StartAsync(fixture.Model, new ServerOptions { Backend = backend.TraceGenerator, BackendScorer = backend.Scorer });
+        await using var front = await LoopbackServer.StartAsync(fixture.Model, new ServerOptions { Services = SolverServices.For(fixture.Model, backend.TraceGenerator) with { Scorer = backend.Scorer } });
         await using var local = await LoopbackServer.StartAsync(fixture.Model);
         const string body = """{"question":"Tom has 12 apples. He buys 7 more. Then he triples them. How many apples does he have now?","budget":{"samples":8,"confidence":null,"verifications":2},"seed":5}""";
 

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using InferenceScaling.Prompts;
 using InferenceScaling.Server;
+using InferenceScaling.Solving;
 using InferenceScaling.Tests.Models;
 using InferenceScaling.Tools;
 
@@ -61,7 +63,7 @@ public sealed partial class ServerToolsTests(ShippedModelFixture fixture) : ICla
     [Fact]
     public async Task TheServersDefaultTools_ApplyUnlessARequestSaysNone()
     {
-        await using var server = await LoopbackServer.StartAsync(fixture.Model, new ServerOptions { Tools = ["calc"] });
+        await using var server = await LoopbackServer.StartAsync(fixture.Model, new ServerOptions { Services = SolverServices.For(fixture.Model) with { Tools = ToolSet.FromPromptSet(PromptSet.ForModel(fixture.Model), ["calc"], fixture.Model.Tokenizer, fixture.Model.Signature.VocabularySize) } });
         async Task<long> Injected(string tools) => (await LoopbackServer.ReadJsonAsync(await server.PostJsonAsync("/v1/solve",
             $$$"""{"question":"{{{Question}}}"{{{tools}}},"budget":{"samples":2,"confidence":null}}"""))).GetProperty("usage").GetProperty("injected_tokens").GetInt64();
         Assert.True(await Injected("") > 0);
