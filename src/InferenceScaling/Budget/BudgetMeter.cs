@@ -71,20 +71,25 @@ internal sealed class BudgetMeter : IDisposable
     /// <summary>
     /// Runs one generation (a check, a set of revisions) under the caller's token and the deadline. Returns false when
     /// the deadline cut it (the caller's own cancellation still throws): the stage then stops and returns its best
-    /// answer so far. What the cut generation spent is not known and not counted.
+    /// answer so far. <c>Cut</c> is what the cut work generated through <see cref="CutCountingGenerator"/> (the
+    /// stages' decoder) before and at the cut, for the caller to spend and report; default when the work finished
+    /// (its own result carries its cost).
     /// </summary>
-    public async Task<(bool Done, T? Value)> TryRunAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    public async Task<(bool Done, T? Value, Usage Cut)> TryRunAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
-        if (DeadlinePassed) return (false, default);
-        if (_deadline is null) return (true, await work(cancellationToken).ConfigureAwait(false));
+        if (DeadlinePassed) return (false, default, default);
+        if (_deadline is null) return (true, await work(cancellationToken).ConfigureAwait(false), default);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _deadline.Token);
+        // Set in this async method, the cut flows into the work and is gone for the caller once it returns.
+        var cut = new GenerationCut(_deadline.Token, cancellationToken);
+        GenerationCut.Current = cut;
         try
         {
-            return (true, await work(linked.Token).ConfigureAwait(false));
+            return (true, await work(linked.Token).ConfigureAwait(false), default);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _deadline.IsCancellationRequested)
         {
-            return (false, default);
+            return (false, default, cut.Spent);
         }
     }
 

@@ -219,13 +219,18 @@ internal sealed class RefinementSolver : DelegatingSolver, ISolverStage
         var request = new TraceRequest { Prompt = prompt, Count = n, FirstIndex = run.RevisionsDrawn, Sampling = _reviseSampling };
         run.RevisionsDrawn += n;
         var start = meter.Time.GetTimestamp();
-        var (drawn, traces) = await meter.TryRunAsync(async token =>
+        var (drawn, traces, cut) = await meter.TryRunAsync(async token =>
         {
             var list = new List<Trace>(n);
             await foreach (var t in _generator.GenerateAsync(request, token).ConfigureAwait(false)) list.Add(t);
             return list;
         }, cancellationToken).ConfigureAwait(false);
-        if (!drawn) return (null, new Usage { WallTime = meter.Since(start) });
+        if (!drawn)
+        {
+            // Cut at the deadline: what the revisions had generated is still spent and reported.
+            meter.Spend(cut);
+            return (null, cut with { WallTime = meter.Since(start) });
+        }
 
         var revisions = new List<Ballot>(n);
         var usage = new Usage { PromptTokens = _generator.CountTokens(prompt), PrefillPasses = 1, Samples = traces!.Count };
@@ -244,13 +249,11 @@ internal sealed class RefinementSolver : DelegatingSolver, ISolverStage
         return (revisions, usage);
     }
 
-    /// <summary>One check through the call's context; null when the deadline cut it (its time is still reported).</summary>
+    /// <summary>One check through the call's context; null when the deadline cut it (what it generated and its time are still reported).</summary>
     private async Task<(VerificationCheck? Check, Usage Usage)> CheckAsync(
         SolveContext context, string question, Trace solution, string? answer, string? key, CancellationToken cancellationToken)
     {
-        var start = context.Meter.Time.GetTimestamp();
-        var check = await context.CheckAsync(_checker, question, solution.Text, answer, key, solution.Index, 0, cancellationToken).ConfigureAwait(false);
-        return (check, check?.Usage ?? new Usage { WallTime = context.Meter.Since(start) });
+        return await context.CheckAsync(_checker, question, solution.Text, answer, key, solution.Index, 0, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

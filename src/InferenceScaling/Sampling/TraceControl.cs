@@ -16,6 +16,12 @@ public sealed class TraceControl
     /// <summary>Bumped on every change so the decode loop can skip the lock when nothing changed.</summary>
     private int _version;
 
+    /// <summary>Cancelled by <see cref="CancelAll"/> (it holds no timer, so nothing to dispose).</summary>
+    private readonly CancellationTokenSource _allCancelled = new();
+
+    /// <summary>Cancelled once <see cref="CancelAll"/> is called: lets a generator that waits (not a stepping decode loop) wake for it.</summary>
+    internal CancellationToken AllCancelled => _allCancelled.Token;
+
     /// <summary>
     /// DeepConf online: stop a trace once the mean confidence of its last <see cref="ConfidenceWindow"/> tokens falls
     /// below this. Null (default) turns it off.
@@ -37,6 +43,7 @@ public sealed class TraceControl
     {
         _all = true;
         Interlocked.Increment(ref _version);
+        _allCancelled.Cancel();
     }
 
     /// <summary>A number that changes whenever a trace is cancelled; lets a loop poll cheaply.</summary>

@@ -94,8 +94,11 @@ public sealed record SolverServices : IServiceProvider
         return new SolverServices { Generator = generator ?? new OnnxTraceGenerator(model), Model = model, Prompts = PromptSet.ForModel(model, promptSet) };
     }
 
-    /// <summary>The generator every stage decodes on: <see cref="Generator"/> with <see cref="Tools"/> when given.</summary>
-    public ITraceGenerator Decoder => Generator.UseTools(Tools);
+    /// <summary>
+    /// The generator every stage decodes on: <see cref="Generator"/> with <see cref="Tools"/> when given; a check or set of
+    /// revisions cut at the deadline through it still counts what it generated.
+    /// </summary>
+    public ITraceGenerator Decoder => new CutCountingGenerator(Generator.UseTools(Tools));
 
     /// <summary>The model in effect (<see cref="Model"/>, else from the generator).</summary>
     public DecoderModel? ResolvedModel => Model ?? Generator.GetService<DecoderModel>();

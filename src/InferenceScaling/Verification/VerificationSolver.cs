@@ -21,8 +21,8 @@ namespace InferenceScaling.Verification;
 /// <see cref="SamplingOptions.MaxTokens"/>) in what the call has left. During the first pass, checking stops as
 /// soon as the leader is checked and no unchecked group could overtake it even with a perfect score. When
 /// <see cref="Budget.Deadline"/> passes, the check running is cancelled (within one decode step) and the candidates are
-/// ranked by the checks done so far (<see cref="Solution.StopReason"/> <see cref="StopReason.Deadline"/>; the cut
-/// check's few tokens are not counted). The meter is the call's: tokens spent and the deadline are shared with the
+/// ranked by the checks done so far (<see cref="Solution.StopReason"/> <see cref="StopReason.Deadline"/>; what the
+/// cut check generated is counted). The meter is the call's: tokens spent and the deadline are shared with the
 /// other stages.</para>
 /// <para><b>Result.</b> The solution's answer, tally, share, confidence and winning trace are the verifier rule's;
 /// <see cref="Solution.Verification"/> holds every check and candidate; <see cref="Solution.Usage"/> adds every check.</para>
@@ -133,13 +133,12 @@ internal sealed class VerificationSolver : DelegatingSolver, ISolverStage
                 }
 
                 var ballot = ranked[i][pass];
-                var checkStart = meter.Time.GetTimestamp();
-                var check = await context.CheckAsync(
+                var (check, spent) = await context.CheckAsync(
                     _checker, solution.Question, ballot.Trace.Text, ballot.Answer?.Text, groups[i].Key, ballot.Trace.Index, checks.Count, cancellationToken).ConfigureAwait(false);
                 if (check is null)
                 {
-                    // The deadline passed: select among what was checked so far. The cut check's tokens are unknown; its time is not.
-                    usage += new Usage { WallTime = meter.Since(checkStart) };
+                    // The deadline passed: select among what was checked so far; the cut check's tokens and time still count.
+                    usage += spent;
                     deadline = true;
                     break;
                 }

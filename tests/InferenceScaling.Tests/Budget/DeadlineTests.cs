@@ -101,6 +101,49 @@ public sealed class DeadlineTests
     }
 
     [Fact(Timeout = 30_000)] // a stage that ignored the deadline would wait forever; fail instead
+    public async Task Deadline_DuringChecks_CountsWhatTheCutCheckGenerated()
+    {
+        var time = new ManualTimeProvider();
+        var model = Model("7", "5", "7", "5", "7");
+        model.Checks[Checked("7")] = ScriptedCheck.Wrong(0.9);
+        model.Hold = r => r.Prompt.EndsWith("\nCheck:", StringComparison.Ordinal) && r.Prompt.Contains(Checked("5"), StringComparison.Ordinal);
+
+        var task = Pipeline(SelfConsistency(model, time), model).SolveAsync("q", Budget(5, verifications: 4, rounds: 2) with { Deadline = Limit });
+        await model.Holding;
+        time.Advance(Limit);
+        var s = await task;
+
+        // The cut check of 5 had written HeldText: it is in verification's usage and in the solution's, with the check of 7.
+        var done = Assert.Single(s.Verification!.Checks);
+        Assert.Equal(done.Usage.GeneratedTokens + model.HeldText.Length, s.Verification.Usage.GeneratedTokens);
+        Assert.Equal(model.Spent.GeneratedTokens, s.Usage.GeneratedTokens);
+        Assert.Equal(model.Spent.Samples, s.Usage.Samples);
+    }
+
+    [Fact(Timeout = 30_000)] // a stage that ignored the deadline would wait forever; fail instead
+    public async Task Deadline_DuringRefinement_CountsWhatTheCutRevisionsGenerated()
+    {
+        var time = new ManualTimeProvider();
+        var model = Model("7", "5", "7", "5", "7");
+        model.Checks[Checked("7")] = ScriptedCheck.Wrong(0.9);
+        model.Checks[Checked("5")] = ScriptedCheck.Wrong(0.95);
+        model.Revisions[Checked("7")] = [Solution("5")];
+        model.Hold = r => r.Prompt.EndsWith("\nFix:", StringComparison.Ordinal);
+
+        var task = Pipeline(SelfConsistency(model, time), model, new RefinementOptions { RevisionsPerRound = 3 }).SolveAsync("q", Budget(5, verifications: 4, rounds: 2) with { Deadline = Limit });
+        await model.Holding;
+        time.Advance(Limit);
+        var s = await task;
+
+        // The round reused verification's critique; what its three cut revisions had written is its usage, refinement's and the solution's.
+        var round = Assert.Single(s.Refinement!.Rounds);
+        Assert.Equal((RoundOutcome.Deadline, 3 * model.HeldText.Length), (round.Outcome, round.Usage.GeneratedTokens));
+        Assert.Equal(round.Usage.GeneratedTokens, s.Refinement.Usage.GeneratedTokens);
+        Assert.Equal(model.Spent.GeneratedTokens, s.Usage.GeneratedTokens);
+        Assert.Equal(model.Spent.Samples, s.Usage.Samples);
+    }
+
+    [Fact(Timeout = 30_000)] // a stage that ignored the deadline would wait forever; fail instead
     public async Task NoDeadline_TheSamePipelineRunsEveryStage()
     {
         var model = Model("7", "5", "7", "5", "7");

@@ -38,10 +38,15 @@ public sealed class ScriptedModel : ITraceGenerator
     public List<TraceRequest> Requests { get; } = [];
 
     /// <summary>
-    /// Requests this picks are held: the model signals <see cref="Holding"/> and then waits, generating nothing, until
-    /// the request's token is cancelled (a deadline test moves the clock meanwhile). No sleeps.
+    /// Requests this picks are held: the model signals <see cref="Holding"/> and then waits until the request's token is
+    /// cancelled (it throws) or its <see cref="TraceRequest.Control"/> cancels every trace (each trace then comes back
+    /// <see cref="FinishReason.Cancelled"/> with <see cref="HeldText"/> written, counted in <see cref="Spent"/>, as a
+    /// decode loop yields rows cut mid-generation). A deadline test moves the clock meanwhile. No sleeps.
     /// </summary>
     public Func<TraceRequest, bool>? Hold { get; set; }
+
+    /// <summary>What a held trace had written when its control cut it. Default five tokens.</summary>
+    public string HeldText { get; set; } = " 1+1=";
 
     /// <summary>Completes when the first held request starts waiting.</summary>
     public Task Holding => _holding.Task;
@@ -66,7 +71,29 @@ public sealed class ScriptedModel : ITraceGenerator
         if (Hold?.Invoke(request) == true)
         {
             _holding.TrySetResult();
-            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, request.Control?.AllCancelled ?? CancellationToken.None);
+            var cut = false;
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, either.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                cut = true;
+            }
+
+            if (cut)
+            {
+                for (var i = request.FirstIndex; i < request.FirstIndex + request.Count; i++)
+                {
+                    var held = Make(i, HeldText, -0.1f, -1, 0, request) with { FinishReason = FinishReason.Cancelled, DecodeSteps = HeldText.Length };
+                    Spent += new Usage { GeneratedTokens = held.GeneratedTokens, DecodeSteps = held.DecodeSteps, Samples = 1 };
+                    yield return held;
+                }
+
+                Spent += new Usage { PromptTokens = request.Prompt.Length, PrefillPasses = 1 };
+                yield break;
+            }
         }
 
         var prompt = request.Prompt;
