@@ -35,7 +35,7 @@ public sealed class DecodeAllocationTests(LayoutModelsFixture fixture) : IClassF
             Prompt = "Q: Tom has 12 apples.",
             Count = rows,
             // With leaveAtTheEnd the rows reach their cap at the last measured step.
-            Sampling = new SamplingOptions { Temperature = 0.8f, TopK = 40, TopP = 0.95f, Seed = 3, MaxTokens = leaveAtTheEnd ? 3 + steps : 60, IgnoreEndOfSequence = true },
+            Sampling = new SamplingOptions { Temperature = 0.8f, TopK = 40, TopP = 0.95f, Seed = 3, MaxTokens = leaveAtTheEnd ? 3 + steps : 3 + 3 * steps + 8, IgnoreEndOfSequence = true },
         };
         var prompt = DecodePlan.Encode(model, request);
         var plan = new DecodePlan(model, request, prompt.Length);
@@ -46,9 +46,17 @@ public sealed class DecodeAllocationTests(LayoutModelsFixture fixture) : IClassF
         var sink = new Sink();
         // Warm-up: the first step binds the buffers; later ones only run.
         for (var i = 0; i < 3; i++) Step(loop, sink, ro);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < steps; i++) Step(loop, sink, ro);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The fewest bytes over a few equal windows: a steady allocation shows in every window, while the thread's count
+        // can move by a runtime event that is not the loop's (seen once in a full suite on a loaded machine, never alone).
+        var allocated = long.MaxValue;
+        var windows = leaveAtTheEnd ? 1 : 3;
+        for (var w = 0; w < windows; w++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < steps; i++) Step(loop, sink, ro);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
         Assert.Equal(leaveAtTheEnd ? rows : 0, sink.Finished);
         Assert.Equal(leaveAtTheEnd ? 0 : rows, loop.Rows);
         return allocated;
