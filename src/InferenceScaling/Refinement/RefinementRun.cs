@@ -67,16 +67,8 @@ internal sealed class RefinementRun
         if (!result.Changed) return Solution with { StopReason = stop, Usage = Solution.Usage + total, Refinement = result };
 
         var pool = PoolTally();
-        return Solution with
+        return Solution.ChosenBy(SolutionStage.Refinement, pool, Current.Answer, result.FinalAnswerKey, Current.Trace) with
         {
-            Answer = Current.Answer,
-            AnswerKey = result.FinalAnswerKey,
-            WinningTrace = Current.Trace,
-            VoteShare = pool.Share,
-            Confidence = pool.Confidence,
-            Tally = pool,
-            Tallies = new Dictionary<SolutionStage, VoteTally>(Solution.Tallies) { [SolutionStage.Refinement] = pool },
-            Stage = SolutionStage.Refinement,
             StopReason = stop,
             Usage = Solution.Usage + total,
             Refinement = result with { Tally = pool },

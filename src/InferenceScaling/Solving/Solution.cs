@@ -96,4 +96,21 @@ public sealed record Solution
     /// the earlier stages' tallies stay in <see cref="Tallies"/>.
     /// </summary>
     public RefinementResult? Refinement { get; init; }
+
+    /// <summary>
+    /// This solution with <paramref name="stage"/>'s choice as its answer: the answer, key, winning trace, tally, share
+    /// and confidence all from that stage, its tally added to <see cref="Tallies"/> (the earlier stages' kept), so no
+    /// field describes a different answer than the one returned.
+    /// </summary>
+    internal Solution ChosenBy(SolutionStage stage, VoteTally tally, string? answer, string? answerKey, Trace winningTrace) => this with
+    {
+        Answer = answer,
+        AnswerKey = answerKey,
+        WinningTrace = winningTrace,
+        VoteShare = tally.Share,
+        Confidence = tally.Confidence,
+        Tally = tally,
+        Tallies = new Dictionary<SolutionStage, VoteTally>(Tallies) { [stage] = tally },
+        Stage = stage,
+    };
 }

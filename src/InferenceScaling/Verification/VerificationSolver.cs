@@ -179,16 +179,8 @@ internal sealed class VerificationSolver : DelegatingSolver, ISolverStage
             Tally = tally,
             Usage = deadline ? usage with { StopReason = StopReason.Deadline } : usage,
         };
-        return solution with
+        return solution.ChosenBy(SolutionStage.Verification, tally, winner.Representative, winner.Key, GroupTraces.Ranked(winner)[0].Trace) with
         {
-            Answer = winner.Representative,
-            AnswerKey = winner.Key,
-            VoteShare = tally.Share,
-            Confidence = tally.Confidence,
-            Tally = tally,
-            Tallies = new Dictionary<SolutionStage, VoteTally>(solution.Tallies) { [SolutionStage.Verification] = tally },
-            WinningTrace = GroupTraces.Ranked(winner)[0].Trace,
-            Stage = SolutionStage.Verification,
             StopReason = deadline ? StopReason.Deadline : solution.StopReason,
             Usage = solution.Usage + result.Usage,
             Verification = result,
