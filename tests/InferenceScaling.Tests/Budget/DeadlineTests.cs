@@ -20,6 +20,37 @@ public sealed class DeadlineTests
             .UseVerification()
             .Build();
 
+    /// <summary>Votes 7, 5, 7, 5, 7; 7's check says wrong; the check of 5 waits for the deadline.</summary>
+    private static ScriptedModel HeldAtTheCheckOfFive()
+    {
+        var model = Model("7", "5", "7", "5", "7");
+        model.Checks[Checked("7")] = ScriptedCheck.Wrong(0.9);
+        model.Hold = r => r.Prompt.EndsWith("\nCheck:", StringComparison.Ordinal) && r.Prompt.Contains(Checked("5"), StringComparison.Ordinal);
+        return model;
+    }
+
+    /// <summary>Votes 7, 5, 7, 5, 7; both checks say wrong (7 at 0.9, 5 at 0.95); 7's revisions wait for the deadline.</summary>
+    private static ScriptedModel HeldAtTheRevisions()
+    {
+        var model = Model("7", "5", "7", "5", "7");
+        model.Checks[Checked("7")] = ScriptedCheck.Wrong(0.9);
+        model.Checks[Checked("5")] = ScriptedCheck.Wrong(0.95);
+        model.Revisions[Checked("7")] = [Solution("5")];
+        model.Hold = r => r.Prompt.EndsWith("\nFix:", StringComparison.Ordinal);
+        return model;
+    }
+
+    /// <summary>Solves under a deadline of <see cref="Limit"/> and moves the clock past it once the held generation has started.</summary>
+    private static async Task<Solution> SolveCutAsync(ScriptedModel model, RefinementOptions? refinement = null)
+    {
+        var time = new ManualTimeProvider();
+        var task = Pipeline(SelfConsistency(model, time), model, refinement).SolveAsync("q", Budget(5, verifications: 4, rounds: 2) with { Deadline = Limit });
+        await model.Holding;
+        Assert.False(task.IsCompleted);
+        time.Advance(Limit);
+        return await task;
+    }
+
     [Fact(Timeout = 30_000)] // a stage that ignored the deadline would wait forever; fail instead
     public async Task Deadline_DuringSampling_ReturnsTheVoteSoFar_AndRunsNoCheckOrRound()
     {
@@ -52,16 +83,8 @@ public sealed class DeadlineTests
     [Fact(Timeout = 30_000)] // a stage that ignored the deadline would wait forever; fail instead
     public async Task Deadline_DuringChecks_RanksByTheChecksDoneSoFar()
     {
-        var time = new ManualTimeProvider();
-        var model = Model("7", "5", "7", "5", "7");
-        model.Checks[Checked("7")] = ScriptedCheck.Wrong(0.9);
-        model.Hold = r => r.Prompt.EndsWith("\nCheck:", StringComparison.Ordinal) && r.Prompt.Contains(Checked("5"), StringComparison.Ordinal);
-
-        var task = Pipeline(SelfConsistency(model, time), model).SolveAsync("q", Budget(5, verifications: 4, rounds: 2) with { Deadline = Limit });
-        await model.Holding;
-        Assert.False(task.IsCompleted);
-        time.Advance(Limit);
-        var s = await task;
+        var model = HeldAtTheCheckOfFive();
+        var s = await SolveCutAsync(model);
 
         Assert.Equal((StopReason.Deadline, SolutionStage.Verification), (s.StopReason, s.Stage));
         var check = Assert.Single(s.Verification!.Checks);       // 7's check; 5's was cut
@@ -76,18 +99,8 @@ public sealed class DeadlineTests
     [Fact(Timeout = 30_000)] // a stage that ignored the deadline would wait forever; fail instead
     public async Task Deadline_DuringRefinement_KeepsTheCurrentAnswer()
     {
-        var time = new ManualTimeProvider();
-        var model = Model("7", "5", "7", "5", "7");
-        model.Checks[Checked("7")] = ScriptedCheck.Wrong(0.9);
-        model.Checks[Checked("5")] = ScriptedCheck.Wrong(0.95);
-        model.Revisions[Checked("7")] = [Solution("5")];
-        model.Hold = r => r.Prompt.EndsWith("\nFix:", StringComparison.Ordinal);
-
-        var task = Pipeline(SelfConsistency(model, time), model).SolveAsync("q", Budget(5, verifications: 4, rounds: 2) with { Deadline = Limit });
-        await model.Holding;
-        Assert.False(task.IsCompleted);
-        time.Advance(Limit);
-        var s = await task;
+        var model = HeldAtTheRevisions();
+        var s = await SolveCutAsync(model);
 
         Assert.Equal(("7", StopReason.Deadline), (s.Answer, s.StopReason));
         Assert.Equal(2, s.Verification!.Checks.Count);
@@ -103,15 +116,8 @@ public sealed class DeadlineTests
     [Fact(Timeout = 30_000)] // a stage that ignored the deadline would wait forever; fail instead
     public async Task Deadline_DuringChecks_CountsWhatTheCutCheckGenerated()
     {
-        var time = new ManualTimeProvider();
-        var model = Model("7", "5", "7", "5", "7");
-        model.Checks[Checked("7")] = ScriptedCheck.Wrong(0.9);
-        model.Hold = r => r.Prompt.EndsWith("\nCheck:", StringComparison.Ordinal) && r.Prompt.Contains(Checked("5"), StringComparison.Ordinal);
-
-        var task = Pipeline(SelfConsistency(model, time), model).SolveAsync("q", Budget(5, verifications: 4, rounds: 2) with { Deadline = Limit });
-        await model.Holding;
-        time.Advance(Limit);
-        var s = await task;
+        var model = HeldAtTheCheckOfFive();
+        var s = await SolveCutAsync(model);
 
         // The cut check of 5 had written HeldText: it is in verification's usage and in the solution's, with the check of 7.
         var done = Assert.Single(s.Verification!.Checks);
@@ -123,17 +129,8 @@ public sealed class DeadlineTests
     [Fact(Timeout = 30_000)] // a stage that ignored the deadline would wait forever; fail instead
     public async Task Deadline_DuringRefinement_CountsWhatTheCutRevisionsGenerated()
     {
-        var time = new ManualTimeProvider();
-        var model = Model("7", "5", "7", "5", "7");
-        model.Checks[Checked("7")] = ScriptedCheck.Wrong(0.9);
-        model.Checks[Checked("5")] = ScriptedCheck.Wrong(0.95);
-        model.Revisions[Checked("7")] = [Solution("5")];
-        model.Hold = r => r.Prompt.EndsWith("\nFix:", StringComparison.Ordinal);
-
-        var task = Pipeline(SelfConsistency(model, time), model, new RefinementOptions { RevisionsPerRound = 3 }).SolveAsync("q", Budget(5, verifications: 4, rounds: 2) with { Deadline = Limit });
-        await model.Holding;
-        time.Advance(Limit);
-        var s = await task;
+        var model = HeldAtTheRevisions();
+        var s = await SolveCutAsync(model, new RefinementOptions { RevisionsPerRound = 3 });
 
         // The round reused verification's critique; what its three cut revisions had written is its usage, refinement's and the solution's.
         var round = Assert.Single(s.Refinement!.Rounds);
