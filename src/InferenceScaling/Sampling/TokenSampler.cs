@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace InferenceScaling.Sampling;
 
 /// <summary>
@@ -5,6 +7,12 @@ namespace InferenceScaling.Sampling;
 /// log-probability and the step's confidence. Owns scratch buffers sized to the vocabulary, reused every call: the
 /// decode loop's per-token work allocates nothing here. One instance per decode loop (not thread-safe).
 /// </summary>
+/// <remarks>
+/// The passes over the vocabulary run eight lanes at a time where the CPU has 256-bit vectors. Exponentials are taken
+/// in double precision and rounded to float, as the scalar <c>MathF.Exp</c> they replace does within its last bit:
+/// a weight can differ from the scalar one by one float rounding, which changes a draw only if the uniform lands
+/// within that rounding of a boundary between two tokens' cumulative weights.
+/// </remarks>
 internal sealed class TokenSampler
 {
     /// <summary>Largest top list kept per step (confidence top-k and OpenAI top_logprobs are both ≤ 20).</summary>
@@ -42,6 +50,14 @@ internal sealed class TokenSampler
         var filled = 0;
         for (var i = 0; i < v; i++)
         {
+            // Most of the vocabulary is below the k-th best so far: skip eight at a time (NaN is never skipped, as before).
+            if (filled == k && Vector256.IsHardwareAccelerated && (i & 7) == 0 && i + 8 <= v
+                && Vector256.LessThanOrEqualAll(Vector256.Create(logits.Slice(i, 8)), Vector256.Create(topLogits[k - 1])))
+            {
+                i += 7;
+                continue;
+            }
+
             var l = logits[i];
             if (filled == k && l <= topLogits[k - 1]) continue;
             var j = filled < k ? filled++ : k - 1;
@@ -73,48 +89,156 @@ internal sealed class TokenSampler
     /// </summary>
     internal static float LogPartition(ReadOnlySpan<float> logits, out float max, out int argmax)
     {
-        max = float.NegativeInfinity;
+        max = Max(logits);
         argmax = 0;
-        for (var i = 0; i < logits.Length; i++)
+        // The first index holding the largest logit (NaN is never the largest, as with a scalar `>` scan).
+        if (max > float.NegativeInfinity)
         {
-            if (logits[i] > max) { max = logits[i]; argmax = i; }
+            var i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var m = Vector256.Create(max);
+                for (; i + 8 <= logits.Length && !Vector256.EqualsAny(Vector256.Create(logits.Slice(i, 8)), m); i += 8)
+                {
+                }
+            }
+
+            while (logits[i] != max) i++;
+            argmax = i;
         }
 
+        return max + (float)Math.Log(SumExp(logits, max));
+    }
+
+    /// <summary>The largest logit, ignoring NaN; negative infinity for an empty or all-NaN span.</summary>
+    private static float Max(ReadOnlySpan<float> logits)
+    {
+        var max = float.NegativeInfinity;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && logits.Length >= 8)
+        {
+            var m = Vector256.Create(float.NegativeInfinity);
+            for (; i + 8 <= logits.Length; i += 8)
+            {
+                var x = Vector256.Create(logits.Slice(i, 8));
+                m = Vector256.ConditionalSelect(Vector256.GreaterThan(x, m), x, m);
+            }
+
+            for (var j = 0; j < 8; j++) if (m[j] > max) max = m[j];
+        }
+
+        for (; i < logits.Length; i++) if (logits[i] > max) max = logits[i];
+        return max;
+    }
+
+    /// <summary>Σ exp(logit − <paramref name="max"/>) in double precision.</summary>
+    private static double SumExp(ReadOnlySpan<float> logits, float max)
+    {
         double sum = 0;
-        for (var i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
-        return max + (float)Math.Log(sum);
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var m = Vector256.Create(max);
+            var acc = Vector256<double>.Zero;
+            for (; i + 8 <= logits.Length; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Create(logits.Slice(i, 8)) - m);
+                acc += Vector256.Exp(lo) + Vector256.Exp(hi);
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+
+        for (; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
+        return sum;
+    }
+
+    /// <summary>Σ <paramref name="weights"/>[start .. start + count) in double precision.</summary>
+    private static double Sum(float[] weights, int start, int count)
+    {
+        double sum = 0;
+        var i = start;
+        var end = start + count;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var acc = Vector256<double>.Zero;
+            for (; i + 8 <= end; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Create(weights.AsSpan(i, 8)));
+                acc += lo + hi;
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+
+        for (; i < end; i++) sum += weights[i];
+        return sum;
+    }
+
+    /// <summary>
+    /// <paramref name="weights"/>[i] = exp((logit − <paramref name="max"/>) / T), zero below <paramref name="minP"/>
+    /// (weights are relative to the top token's 1).
+    /// </summary>
+    private static void Weights(ReadOnlySpan<float> logits, float max, float invT, float minP, Span<float> weights)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var m = Vector256.Create(max);
+            var t = Vector256.Create(invT);
+            var p = Vector256.Create(minP);
+            for (; i + 8 <= logits.Length; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen((Vector256.Create(logits.Slice(i, 8)) - m) * t);
+                var w = Vector256.Narrow(Vector256.Exp(lo), Vector256.Exp(hi));
+                Vector256.ConditionalSelect(Vector256.LessThan(w, p), Vector256<float>.Zero, w).CopyTo(weights.Slice(i, 8));
+            }
+        }
+
+        for (; i < logits.Length; i++)
+        {
+            var w = MathF.Exp((logits[i] - max) * invT);
+            weights[i] = w < minP ? 0 : w;
+        }
     }
 
     private int Draw(ReadOnlySpan<float> logits, float max, SamplingOptions options, ref RowRandom random)
     {
         var v = logits.Length;
         var invT = 1.0f / options.Temperature;
-        double total = 0;
         // Relative to the top token, so the most likely token has weight 1 and min-p is a plain threshold.
-        for (var i = 0; i < v; i++)
-        {
-            var w = MathF.Exp((logits[i] - max) * invT);
-            if (w < options.MinP) w = 0;
-            _weights[i] = w;
-            total += w;
-        }
+        Weights(logits, max, invT, options.MinP, _weights);
+        var total = Sum(_weights, 0, v);
 
         var topK = options.TopK > 0 && options.TopK < v ? options.TopK : v;
         if (topK == v && options.TopP >= 1f)
         {
             var u = random.NextDouble() * total;
             double acc = 0;
-            var last = 0;
-            for (var i = 0; i < v; i++)
+            var i = 0;
+            // Whole blocks of eight whose weights the uniform passes are skipped at once; the block it lands in is
+            // walked token by token.
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i + 8 <= v; i += 8)
+                {
+                    var block = Sum(_weights, i, 8);
+                    if (u < acc + block) break;
+                    acc += block;
+                }
+            }
+
+            for (; i < v; i++)
             {
                 var w = _weights[i];
                 if (w <= 0) continue;
                 acc += w;
-                last = i;
                 if (u < acc) return i;
             }
 
-            return last;
+            // Rounding left the uniform past the last weight: the last token with any.
+            for (var j = v - 1; j > 0; j--) if (_weights[j] > 0) return j;
+            return 0;
         }
 
         // Top-k / top-p need the tokens in order of probability. Array.Sort of primitive arrays does not allocate.

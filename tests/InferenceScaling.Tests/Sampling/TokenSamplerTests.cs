@@ -1,0 +1,180 @@
+using InferenceScaling.Sampling;
+
+namespace InferenceScaling.Tests.Sampling;
+
+/// <summary>
+/// The sampler's vectorized passes against the scalar forms they replaced (kept here as the reference): the same
+/// log-partition, greedy token, top list and draws, over vocabularies that are and are not a multiple of the vector
+/// width, with ties, NaN and infinities.
+/// </summary>
+public sealed class TokenSamplerTests
+{
+    private static float[] Logits(Random random, int vocabulary, float spread)
+    {
+        var logits = new float[vocabulary];
+        for (var i = 0; i < logits.Length; i++) logits[i] = (float)((random.NextDouble() * 2 - 1) * spread);
+        return logits;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(13)]
+    [InlineData(512)]
+    [InlineData(1031)]
+    public void LogPartition_MatchesTheScalarSum_AndFindsTheFirstLargest(int vocabulary)
+    {
+        var random = new Random(vocabulary);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var logits = Logits(random, vocabulary, trial % 2 == 0 ? 4 : 30);
+            if (trial % 3 == 0 && vocabulary > 1) logits[random.Next(vocabulary)] = logits.Max(); // a tie: the first one wins
+
+            var logZ = TokenSampler.LogPartition(logits, out var max, out var argmax);
+            var expected = ScalarLogPartition(logits, out var expectedMax, out var expectedArgmax);
+
+            Assert.Equal(expectedMax, max);
+            Assert.Equal(expectedArgmax, argmax);
+            // Summed in another order: equal within two float roundings of the result.
+            var ulp = MathF.BitIncrement(Math.Abs(expected)) - Math.Abs(expected);
+            Assert.True(Math.Abs(logZ - expected) <= Math.Max(2 * ulp, 1e-6f), $"trial {trial}: {logZ} vs {expected}");
+        }
+    }
+
+    [Fact]
+    public void Argmax_IgnoresNaN_AndTakesTheFirstOfEqualMaxima()
+    {
+        var logits = new float[20];
+        Array.Fill(logits, -1f);
+        logits[3] = float.NaN;
+        logits[11] = 2f;
+        logits[17] = 2f;
+        logits[19] = float.NaN;
+
+        TokenSampler.LogPartition(logits, out var max, out var argmax);
+
+        Assert.Equal(2f, max);
+        Assert.Equal(11, argmax);
+    }
+
+    [Fact]
+    public void Argmax_OfAllNegativeInfinity_IsTokenZero()
+    {
+        var logits = new float[17];
+        Array.Fill(logits, float.NegativeInfinity);
+
+        TokenSampler.LogPartition(logits, out var max, out var argmax);
+
+        Assert.Equal(float.NegativeInfinity, max);
+        Assert.Equal(0, argmax);
+    }
+
+    [Theory]
+    [InlineData(512, 0.8f, 0f)]
+    [InlineData(512, 1.0f, 0.05f)]
+    [InlineData(1031, 0.6f, 0f)]
+    [InlineData(29, 1.3f, 0.1f)]
+    public void Draws_OverTheWholeVocabulary_MatchTheScalarDraw(int vocabulary, float temperature, float minP)
+    {
+        var sampler = new TokenSampler(vocabulary);
+        var options = new SamplingOptions { Temperature = temperature, MinP = minP };
+        var random = new Random(vocabulary + (int)(temperature * 10));
+        for (var trial = 0; trial < 2000; trial++)
+        {
+            var logits = Logits(random, vocabulary, 6);
+            var rng = new RowRandom((ulong)trial, 0);
+            var reference = rng;
+
+            var token = sampler.Sample(logits, options, ref rng, out var logProb, out _, []);
+            var expected = ScalarDraw(logits, temperature, minP, ref reference);
+
+            Assert.Equal(expected, token);
+            Assert.Equal(logits[token] - ScalarLogPartition(logits, out _, out _), logProb, 5);
+        }
+    }
+
+    [Fact]
+    public void Draws_FollowTheTemperedSoftmax()
+    {
+        // Eight tokens with known probabilities at T = 0.5; 40,000 draws put each within 1.5 percentage points.
+        var logits = new[] { 0f, 0.2f, -0.5f, 1f, -2f, 0.7f, 0.1f, -0.3f, -9f, -9f, -9f, -9f, -9f, -9f, -9f, -9f, -9f };
+        var options = new SamplingOptions { Temperature = 0.5f };
+        var weights = logits.Select(l => Math.Exp(l / 0.5)).ToArray();
+        var total = weights.Sum();
+        var sampler = new TokenSampler(logits.Length);
+        var counts = new int[logits.Length];
+        var rng = new RowRandom(7, 0);
+        const int Draws = 40_000;
+        for (var i = 0; i < Draws; i++) counts[sampler.Sample(logits, options, ref rng, out _, out _, [])]++;
+
+        for (var t = 0; t < logits.Length; t++)
+            Assert.InRange((double)counts[t] / Draws, weights[t] / total - 0.015, weights[t] / total + 0.015);
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(20)]
+    public void TopList_IsTheLargestLogProbsInOrder(int k)
+    {
+        var sampler = new TokenSampler(1031);
+        var random = new Random(k);
+        for (var trial = 0; trial < 100; trial++)
+        {
+            var logits = Logits(random, 1031, 8);
+            var top = new TokenLogProb[k];
+            var rng = new RowRandom(1, trial);
+
+            sampler.Sample(logits, new SamplingOptions { Temperature = 0 }, ref rng, out _, out _, top);
+
+            var logZ = ScalarLogPartition(logits, out _, out _);
+            var expected = logits.Select((l, i) => (l, i)).OrderByDescending(p => p.l).ThenBy(p => p.i).Take(k).ToArray();
+            Assert.Equal(expected.Select(p => p.i), top.Select(t => t.TokenId));
+            Assert.Equal(expected[0].l - logZ, top[0].LogProb, 5);
+        }
+    }
+
+    /// <summary>The scalar log-partition the sampler used before its passes were vectorized.</summary>
+    private static float ScalarLogPartition(float[] logits, out float max, out int argmax)
+    {
+        max = float.NegativeInfinity;
+        argmax = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            if (logits[i] > max) { max = logits[i]; argmax = i; }
+        }
+
+        double sum = 0;
+        for (var i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
+        return max + (float)Math.Log(sum);
+    }
+
+    /// <summary>The scalar whole-vocabulary draw the sampler used before (temperature and min-p, no top-k / top-p).</summary>
+    private static int ScalarDraw(float[] logits, float temperature, float minP, ref RowRandom random)
+    {
+        ScalarLogPartition(logits, out var max, out _);
+        var invT = 1.0f / temperature;
+        var weights = new float[logits.Length];
+        double total = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            var w = MathF.Exp((logits[i] - max) * invT);
+            if (w < minP) w = 0;
+            weights[i] = w;
+            total += w;
+        }
+
+        var u = random.NextDouble() * total;
+        double acc = 0;
+        var last = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            if (weights[i] <= 0) continue;
+            acc += weights[i];
+            last = i;
+            if (u < acc) return i;
+        }
+
+        return last;
+    }
+}
