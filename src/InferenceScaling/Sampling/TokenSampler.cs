@@ -241,25 +241,57 @@ internal sealed class TokenSampler
             return 0;
         }
 
-        // Top-k / top-p need the tokens in order of probability. Array.Sort of primitive arrays does not allocate.
+        // Top-k / top-p need the candidates in order of probability, not the whole vocabulary (152k tokens for
+        // Qwen2.5: a full sort per row per step costs milliseconds). Under top-p, a token below
+        // (1 − p) × total / V cannot be in the nucleus: all such tokens together weigh less than (1 − p) × total, so
+        // the heavier ones reach p × total first. Under top-k, only the k heaviest candidates are kept (a heap), then
+        // sorted, ties in token order. Array.Sort of primitive arrays does not allocate.
+        var cut = options.TopP < 1f ? (1 - options.TopP) * total / v : 0;
+        var m = 0;
         for (var i = 0; i < v; i++)
         {
-            _keys[i] = -_weights[i];
-            _order[i] = i;
+            var w = _weights[i];
+            if (w <= 0 || w < cut) continue;
+            if (topK >= v)
+            {
+                _keys[m] = -w;
+                _order[m++] = i;
+            }
+            else if (m < topK)
+            {
+                _keys[m] = -w;
+                _order[m] = i;
+                SiftUp(m++);
+            }
+            else if (-w < _keys[0])
+            {
+                _keys[0] = -w;
+                _order[0] = i;
+                SiftDown(m);
+            }
         }
 
-        Array.Sort(_keys, _order, 0, v);
+        Array.Sort(_keys, _order, 0, m);
+        // Equal weights in token order, so a draw does not depend on the sort's handling of ties.
+        for (var i = 1; i < m; i++)
+        {
+            if (_keys[i] != _keys[i - 1]) continue;
+            var start = i - 1;
+            while (i + 1 < m && _keys[i + 1] == _keys[start]) i++;
+            Array.Sort(_order, start, i - start + 1);
+        }
+
         var keep = 0;
         double kept = 0;
         var target = options.TopP * total;
-        while (keep < topK && keep < v && _weights[_order[keep]] > 0)
+        while (keep < m)
         {
             kept += _weights[_order[keep]];
             keep++;
             if (kept >= target) break;
         }
 
-        if (keep == 0) return _order[0];
+        if (keep == 0) return 0;
         var draw = random.NextDouble() * kept;
         double run = 0;
         for (var i = 0; i < keep; i++)
@@ -269,5 +301,45 @@ internal sealed class TokenSampler
         }
 
         return _order[keep - 1];
+    }
+
+    /// <summary>
+    /// Max-heap on <see cref="_keys"/> (negated weights: the root is the lightest kept candidate, the latest token
+    /// among equally light ones): entry <paramref name="i"/> moves up.
+    /// </summary>
+    private void SiftUp(int i)
+    {
+        while (i > 0)
+        {
+            var parent = (i - 1) / 2;
+            if (!Above(i, parent)) return;
+            Swap(i, parent);
+            i = parent;
+        }
+    }
+
+    /// <summary>The root of the <paramref name="count"/>-entry heap moves down to its place.</summary>
+    private void SiftDown(int count)
+    {
+        var i = 0;
+        while (true)
+        {
+            var largest = i;
+            var left = 2 * i + 1;
+            if (left < count && Above(left, largest)) largest = left;
+            if (left + 1 < count && Above(left + 1, largest)) largest = left + 1;
+            if (largest == i) return;
+            Swap(i, largest);
+            i = largest;
+        }
+    }
+
+    /// <summary>Whether heap entry <paramref name="a"/> is lighter than <paramref name="b"/>, or as heavy with a later token (the first to leave).</summary>
+    private bool Above(int a, int b) => _keys[a] > _keys[b] || (_keys[a] == _keys[b] && _order[a] > _order[b]);
+
+    private void Swap(int a, int b)
+    {
+        (_keys[a], _keys[b]) = (_keys[b], _keys[a]);
+        (_order[a], _order[b]) = (_order[b], _order[a]);
     }
 }

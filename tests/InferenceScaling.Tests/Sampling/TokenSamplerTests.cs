@@ -94,6 +94,79 @@ public sealed class TokenSamplerTests
         }
     }
 
+    [Theory]
+    [InlineData(512, 0.8f, 40, 0.95f)]
+    [InlineData(512, 0.8f, 0, 0.95f)]
+    [InlineData(512, 1.0f, 20, 1f)]
+    [InlineData(1031, 0.7f, 1, 1f)]
+    [InlineData(1031, 0.6f, 1000, 0.5f)]
+    [InlineData(29, 1.3f, 50, 0.9f)]
+    public void TopKAndTopPDraws_MatchTheFullSortDraw(int vocabulary, float temperature, int topK, float topP)
+    {
+        var sampler = new TokenSampler(vocabulary);
+        var options = new SamplingOptions { Temperature = temperature, TopK = topK, TopP = topP };
+        var random = new Random(vocabulary + topK);
+        for (var trial = 0; trial < 1000; trial++)
+        {
+            // Peaked and flat rows: the nucleus is a few tokens or most of the vocabulary.
+            var logits = Logits(random, vocabulary, trial % 2 == 0 ? 12 : 1);
+            var rng = new RowRandom((ulong)trial, 3);
+            var reference = rng;
+
+            var token = sampler.Sample(logits, options, ref rng, out _, out _, []);
+
+            var expectedToken = FullSortDraw(logits, temperature, topK, topP, ref reference);
+            if (expectedToken != token)
+            {
+                ScalarLogPartition(logits, out var mx, out _);
+                var w = logits.Select(l => MathF.Exp((l - mx) * (1.0f / temperature))).ToArray();
+                Assert.Fail($"trial {trial}: expected {expectedToken} (w {w[expectedToken]}) got {token} (w {w[token]}); ties {w.GroupBy(x => x).Count(g => g.Count() > 1)}");
+            }
+        }
+    }
+
+    [Fact]
+    public void TopP_KeepsTheNucleusWhenTheTailHoldsAlmostAllTheRest()
+    {
+        // One heavy token and a long flat tail of light ones: at top-p 0.9 the nucleus is the heavy token plus enough
+        // of the tail, so the cut below (1 − p) × total / V must keep tail tokens.
+        var logits = new float[1000];
+        logits[0] = MathF.Log(500);
+        var sampler = new TokenSampler(logits.Length);
+        var options = new SamplingOptions { Temperature = 1f, TopP = 0.9f };
+        var tail = 0;
+        for (var seed = 0; seed < 2000; seed++)
+        {
+            var rng = new RowRandom((ulong)seed, 0);
+            var reference = rng;
+            var token = sampler.Sample(logits, options, ref rng, out _, out _, []);
+            Assert.Equal(FullSortDraw(logits, 1f, 0, 0.9f, ref reference), token);
+            if (token != 0) tail++;
+        }
+
+        Assert.InRange(tail, 500, 1300);
+    }
+
+    [Fact]
+    public void TopK_AtATie_KeepsTheEarlierTokens()
+    {
+        // Tokens 2..9 weigh the same and token 15 more: top-k 4 keeps token 15 and the first three of the tied ones,
+        // though 15 comes last and must push one of four tied tokens out.
+        var logits = new float[16];
+        Array.Fill(logits, -5f);
+        logits[15] = 3f;
+        for (var i = 2; i < 10; i++) logits[i] = 1f;
+        var sampler = new TokenSampler(logits.Length);
+        var seen = new HashSet<int>();
+        for (var seed = 0; seed < 3000; seed++)
+        {
+            var rng = new RowRandom((ulong)seed, 0);
+            seen.Add(sampler.Sample(logits, new SamplingOptions { Temperature = 1f, TopK = 4 }, ref rng, out _, out _, []));
+        }
+
+        Assert.Equal([2, 3, 4, 15], seen.Order());
+    }
+
     [Fact]
     public void Draws_FollowTheTemperedSoftmax()
     {
@@ -147,6 +220,41 @@ public sealed class TokenSamplerTests
         double sum = 0;
         for (var i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
         return max + (float)Math.Log(sum);
+    }
+
+    /// <summary>Top-k / top-p as the sampler drew them before: every token sorted by weight, the nucleus walked in order.</summary>
+    private static int FullSortDraw(float[] logits, float temperature, int topK, float topP, ref RowRandom random)
+    {
+        ScalarLogPartition(logits, out var max, out _);
+        var v = logits.Length;
+        var weights = new float[v];
+        double total = 0;
+        for (var i = 0; i < v; i++) total += weights[i] = MathF.Exp((logits[i] - max) * (1.0f / temperature));
+        var k = topK > 0 && topK < v ? topK : v;
+        if (k == v && topP >= 1f)
+        {
+            var u = random.NextDouble() * total;
+            double acc = 0;
+            for (var i = 0; i < v; i++)
+                if (u < (acc += weights[i])) return i;
+            return v - 1;
+        }
+
+        var order = Enumerable.Range(0, v).OrderByDescending(i => weights[i]).ThenBy(i => i).ToArray();
+        var keep = 0;
+        double kept = 0;
+        while (keep < k && weights[order[keep]] > 0)
+        {
+            kept += weights[order[keep]];
+            keep++;
+            if (kept >= topP * total) break;
+        }
+
+        var draw = random.NextDouble() * kept;
+        double run = 0;
+        for (var i = 0; i < keep; i++)
+            if (draw < (run += weights[order[i]])) return order[i];
+        return order[keep - 1];
     }
 
     /// <summary>The scalar whole-vocabulary draw the sampler used before (temperature and min-p, no top-k / top-p).</summary>
