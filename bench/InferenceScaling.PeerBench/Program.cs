@@ -1,6 +1,7 @@
 // The engine's batched decode against ONNX Runtime GenAI on the same model folder: N copies of one prompt, exactly
 // --tokens new tokens per row on both sides, reps interleaved in one process (the order alternates each rep), medians
-// with min and max. Tokens/s = N × tokens / wall time of the whole generation (prefill included).
+// with min and max, and the median and quartiles of each rep's own ratio (its two runs are adjacent in time). Tokens/s =
+// N × tokens / wall time of the whole generation (prefill included).
 //
 //   dotnet run -c Release --project bench/InferenceScaling.PeerBench -- [--model models/arith-mini] [--n 1,4,16,32]
 //       [--tokens 128] [--reps 21] [--threads 2] [--genai-threads N|default] [--genai-search same|default]
@@ -38,8 +39,8 @@ using var genaiModel = new Genai.Model(genaiConfig);
 using var genaiTokenizer = new Genai.Tokenizer(genaiModel);
 var promptTokens = engineModel.Tokenizer.Encode(Prompt).Length;
 Console.WriteLine($"model {folder} ({engineModel.GraphFile}, {engineModel.LayoutDescription}), prompt {promptTokens} tokens, {tokens} new tokens, {reps} reps, {threads} threads (GenAI: {genaiThreads}, search {genaiSearch}), {Environment.ProcessorCount} cores, load {Load()}");
-Console.WriteLine("| N | engine tokens/s median [min, max] | GenAI tokens/s median [min, max] | engine / GenAI |");
-Console.WriteLine("|---:|---:|---:|---:|");
+Console.WriteLine("| N | engine tokens/s median [min, max] | GenAI tokens/s median [min, max] | engine / GenAI | per rep: median [quartiles] |");
+Console.WriteLine("|---:|---:|---:|---:|---:|");
 
 foreach (var n in sizes)
 {
@@ -54,8 +55,10 @@ foreach (var n in sizes)
         else { mine.Add(RunEngine(n, rep)); theirs.Add(RunGenai(n, rep)); }
     }
 
+    // Each rep's two runs are adjacent in time, so their ratio cancels the machine's drift between reps.
+    var paired = mine.Zip(theirs, (a, b) => a / b).ToList();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {n} | {Median(mine):F0} [{mine.Min():F0}, {mine.Max():F0}] | {Median(theirs):F0} [{theirs.Min():F0}, {theirs.Max():F0}] | {Median(mine) / Median(theirs):F2}× |"));
+        $"| {n} | {Median(mine):F0} [{mine.Min():F0}, {mine.Max():F0}] | {Median(theirs):F0} [{theirs.Min():F0}, {theirs.Max():F0}] | {Median(mine) / Median(theirs):F2}× | {Median(paired):F2}× [{Quantile(paired, 0.25):F2}, {Quantile(paired, 0.75):F2}] |"));
 }
 
 Console.WriteLine($"load after: {Load()}");
@@ -112,10 +115,15 @@ double RunGenai(int n, int seed)
     return generated / seconds;
 }
 
-static double Median(List<double> xs)
+static double Median(List<double> xs) => Quantile(xs, 0.5);
+
+// Linear interpolation between order statistics (type 7, as R and NumPy default to).
+static double Quantile(List<double> xs, double q)
 {
     var s = xs.Order().ToArray();
-    return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    var h = (s.Length - 1) * q;
+    var lo = (int)Math.Floor(h);
+    return lo + 1 < s.Length ? s[lo] + (h - lo) * (s[lo + 1] - s[lo]) : s[lo];
 }
 
 static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
