@@ -706,24 +706,7 @@ internal sealed class DecodeBatch : IDisposable
         }
     }
 
-    /// <summary>Logits in the graph's element type (raw bytes) to floats.</summary>
-    private void ConvertLogits(ReadOnlySpan<byte> raw, Span<float> into)
-    {
-        switch (_sig.LogitsElementType)
-        {
-            case TensorElementType.Float:
-                MemoryMarshal.Cast<byte, float>(raw).CopyTo(into);
-                break;
-            case TensorElementType.Float16:
-                var halves = MemoryMarshal.Cast<byte, Half>(raw);
-                for (var i = 0; i < halves.Length; i++) into[i] = (float)halves[i];
-                break;
-            default:
-                var bf = MemoryMarshal.Cast<byte, ushort>(raw);
-                for (var i = 0; i < bf.Length; i++) into[i] = BitConverter.Int32BitsToSingle(bf[i] << 16);
-                break;
-        }
-    }
+    private void ConvertLogits(ReadOnlySpan<byte> raw, Span<float> into) => LogitsConversion.ToFloat(raw, _sig.LogitsElementType, into);
 
     private static byte[][] Allocate(int count, long bytes)
     {

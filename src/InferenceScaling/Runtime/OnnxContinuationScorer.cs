@@ -245,18 +245,10 @@ internal sealed class OnnxContinuationScorer : IContinuationScorer
         {
             case TensorElementType.Float:
                 return value.GetTensorDataAsSpan<float>()[..count];
-            case TensorElementType.Float16:
-            {
-                var raw = value.GetTensorDataAsSpan<Float16>();
-                var result = new float[count];
-                for (var i = 0; i < count; i++) result[i] = (float)(Half)BitConverter.UInt16BitsToHalf(raw[i].value);
-                return result;
-            }
             default:
             {
-                var raw = value.GetTensorDataAsSpan<BFloat16>();
                 var result = new float[count];
-                for (var i = 0; i < count; i++) result[i] = BitConverter.Int32BitsToSingle(raw[i].value << 16);
+                LogitsConversion.ToFloat(value.GetTensorMutableRawData()[..(count * sizeof(ushort))], type, result);
                 return result;
             }
         }
