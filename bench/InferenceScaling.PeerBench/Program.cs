@@ -5,6 +5,7 @@
 //
 //   dotnet run -c Release --project bench/InferenceScaling.PeerBench -- [--model models/arith-mini] [--n 1,4,16,32]
 //       [--tokens 128] [--reps 21] [--threads 2] [--genai-threads N|default] [--genai-search same|default]
+//       [--steps on]
 //
 // Both sides run the same configuration unless told otherwise: --threads intra-op threads each (GenAI's own default
 // is half the hardware threads, one on a 2-core machine, so it is set through a config overlay), and sampling at
@@ -61,8 +62,117 @@ foreach (var n in sizes)
         $"| {n} | {Median(mine):F0} [{mine.Min():F0}, {mine.Max():F0}] | {Median(theirs):F0} [{theirs.Min():F0}, {theirs.Max():F0}] | {Median(mine) / Median(theirs):F2}× | {Median(paired):F2}× [{Quantile(paired, 0.25):F2}, {Quantile(paired, 0.75):F2}] |"));
 }
 
+if (options.GetValueOrDefault("steps", "off") == "on") Steps();
 Console.WriteLine($"load after: {Load()}");
 return 0;
+
+// Where each side's time goes, step for step, reps interleaved as above: the engine's decode loop driven by hand
+// (graph run and sampling timed apart, prefill once per request) and GenAI's GenerateNextToken after its first token
+// (which comes from the prompt's pass), with what GenAI spends outside its steps per request (tokenizing, the
+// generator, the prompt's pass for every row). GenAI's step over the engine's graph run is what an engine with
+// nothing outside the graph would reach, step for step.
+void Steps()
+{
+    Console.WriteLine();
+    Console.WriteLine("| N | engine graph run µs/step | engine sampling µs/step | engine prefill ms | GenAI step µs | GenAI outside steps ms | GenAI step / engine graph run: median [quartiles] |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+    using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+    foreach (var n in sizes)
+    {
+        var request = new TraceRequest
+        {
+            Prompt = Prompt,
+            Count = n,
+            Sampling = new SamplingOptions { Temperature = 0.8f, Seed = 1, MaxTokens = tokens, IgnoreEndOfSequence = true },
+        };
+        var ids = DecodePlan.Encode(engineModel, request);
+        var plan = new DecodePlan(engineModel, request, ids.Length);
+        using var loop = new DecodeLoop(engineModel, n, ids.Length + plan.MaxLength);
+        var sink = new KeepAll();
+        var run = new List<double>();
+        var sample = new List<double>();
+        var prefill = new List<double>();
+        var step = new List<double>();
+        var outside = new List<double>();
+        var bound = new List<double>();
+
+        void Engine()
+        {
+            loop.Clear();
+            var t0 = Stopwatch.GetTimestamp();
+            var prompt = loop.Prefill(ids, 512, runOptions);
+            prefill.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            var rows = new TraceRow[n];
+            for (var r = 0; r < n; r++) rows[r] = plan.CreateRow(r);
+            loop.Admit(prompt, rows);
+            long running = 0, sampling = 0;
+            for (var s = 0; s < tokens - 1; s++)
+            {
+                var a = Stopwatch.GetTimestamp();
+                loop.Sample(sink);
+                var b = Stopwatch.GetTimestamp();
+                loop.Run(runOptions);
+                sampling += b - a;
+                running += Stopwatch.GetTimestamp() - b;
+            }
+
+            run.Add(running * 1e6 / Stopwatch.Frequency / (tokens - 1));
+            sample.Add(sampling * 1e6 / Stopwatch.Frequency / (tokens - 1));
+        }
+
+        void Genai(int seed)
+        {
+            var clock = Stopwatch.StartNew();
+            using var sequences = genaiTokenizer.EncodeBatch(Enumerable.Repeat(Prompt, n).ToArray());
+            var length = sequences[0].Length;
+            using var parameters = new Genai.GeneratorParams(genaiModel);
+            parameters.SetSearchOption("batch_size", n);
+            parameters.SetSearchOption("do_sample", true);
+            parameters.SetSearchOption("temperature", 0.8);
+            parameters.SetSearchOption("random_seed", seed);
+            if (genaiSearch == "same")
+            {
+                parameters.SetSearchOption("top_k", 0);
+                parameters.SetSearchOption("top_p", 1.0);
+            }
+
+            parameters.SetSearchOption("min_length", length + tokens);
+            parameters.SetSearchOption("max_length", length + tokens);
+            using var generator = new Genai.Generator(genaiModel, parameters);
+            generator.AppendTokenSequences(sequences);
+            generator.GenerateNextToken();
+            long stepping = 0;
+            var steps = 0;
+            while (!generator.IsDone())
+            {
+                var a = Stopwatch.GetTimestamp();
+                generator.GenerateNextToken();
+                stepping += Stopwatch.GetTimestamp() - a;
+                steps++;
+            }
+
+            step.Add(stepping * 1e6 / Stopwatch.Frequency / steps);
+            outside.Add(clock.Elapsed.TotalMilliseconds - stepping * 1e3 / Stopwatch.Frequency);
+        }
+
+        Engine();
+        Genai(0);
+        run.Clear();
+        sample.Clear();
+        prefill.Clear();
+        step.Clear();
+        outside.Clear();
+        for (var rep = 1; rep <= reps; rep++)
+        {
+            if (rep % 2 == 0) { Genai(rep); Engine(); }
+            else { Engine(); Genai(rep); }
+            bound.Add(step[^1] / run[^1]);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {n} | {Median(run):F0} | {Median(sample):F0} | {Median(prefill):F1} | {Median(step):F0} | {Median(outside):F1} | {Median(bound):F2}× [{Quantile(bound, 0.25):F2}, {Quantile(bound, 0.75):F2}] |"));
+    }
+}
 
 double RunEngine(int n, int seed)
 {
@@ -144,4 +254,16 @@ static string FindShipped()
     }
 
     throw new InvalidOperationException("models/arith-mini not found: pass --model.");
+}
+
+/// <summary>No row leaves early: every row runs the full token count.</summary>
+sealed class KeepAll : DecodeLoop.IRowSink
+{
+    public bool CheckControl(TraceRow row) => false;
+
+    public bool Drops(TraceRow row) => false;
+
+    public void Left(TraceRow row, FinishReason? reason)
+    {
+    }
 }
