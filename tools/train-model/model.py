@@ -149,6 +149,16 @@ class OnnxWrapper(nn.Module):
 
 
 def export_onnx(model, path, opset=17):
+    export_traced(model, OnnxWrapper(model), path, opset)
+
+
+def export_traced(model, wrapper, path, opset, combined=False, past_dtype=torch.float32):
+    """Traces wrapper (a flat-signature wrapper of model) to path, with the dummy inputs, names and dynamic axes every
+    torch exporter here shares: B = 2 rows of S = 3 new tokens after P = 2 past positions, then the caches, either one
+    key and one value per layer ([B, n_kv, P, hd] in past_dtype: past_key_values.{i}.key|value, present.{i}.key|value)
+    or, combined, one [2, B, n_kv, P, hd] per layer (past_{i}, present_{i}).
+
+    The draws (ids, then each cache in order) are part of the fixtures: the same seed gives the same bytes."""
     c = model.c
     model.eval()
     B, S, P = 2, 3, 2
@@ -162,16 +172,22 @@ def export_onnx(model, path, opset=17):
             "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
             "position_ids": {0: "batch_size", 1: "sequence_length"},
             "logits": {0: "batch_size", 1: "sequence_length"}}
+
+    def cache(n_in, n_out, shape, batch_axis):
+        past.append(torch.randn(*shape).to(past_dtype))
+        names_in.append(n_in)
+        names_out.append(n_out)
+        axes[n_in] = {batch_axis: "batch_size", batch_axis + 2: "past_sequence_length"}
+        axes[n_out] = {batch_axis: "batch_size", batch_axis + 2: "total_sequence_length"}
+
     for i in range(c.n_layer):
-        for kind in ("key", "value"):
-            past.append(torch.randn(B, c.n_kv_head, P, c.head_dim))
-            n_in, n_out = f"past_key_values.{i}.{kind}", f"present.{i}.{kind}"
-            names_in.append(n_in)
-            names_out.append(n_out)
-            axes[n_in] = {0: "batch_size", 2: "past_sequence_length"}
-            axes[n_out] = {0: "batch_size", 2: "total_sequence_length"}
+        if combined:
+            cache(f"past_{i}", f"present_{i}", (2, B, c.n_kv_head, P, c.head_dim), 1)
+        else:
+            for kind in ("key", "value"):
+                cache(f"past_key_values.{i}.{kind}", f"present.{i}.{kind}", (B, c.n_kv_head, P, c.head_dim), 0)
     with torch.no_grad():
-        torch.onnx.export(OnnxWrapper(model), (ids, mask, pos, *past), path, input_names=names_in,
+        torch.onnx.export(wrapper, (ids, mask, pos, *past), path, input_names=names_in,
                           output_names=names_out, dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
 
 
@@ -237,28 +253,7 @@ class HalfIoWrapper(nn.Module):
 def export_onnx_half_io(model, path, opset=17, external_data=None, io_dtype=torch.float16):
     """Optimum layout with float16 (or bfloat16: io_dtype) past/present and logits; weights (external data when
     named) stay float32."""
-    c = model.c
-    model.eval()
-    B, S, P = 2, 3, 2
-    ids = torch.randint(0, c.vocab_size, (B, S))
-    mask = torch.ones(B, P + S, dtype=torch.int64)
-    pos = torch.arange(P, P + S).unsqueeze(0).repeat(B, 1)
-    past, names_in, names_out = [], ["input_ids", "attention_mask", "position_ids"], ["logits"]
-    axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-            "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
-            "position_ids": {0: "batch_size", 1: "sequence_length"},
-            "logits": {0: "batch_size", 1: "sequence_length"}}
-    for i in range(c.n_layer):
-        for kind in ("key", "value"):
-            past.append(torch.randn(B, c.n_kv_head, P, c.head_dim).to(io_dtype))
-            n_in, n_out = f"past_key_values.{i}.{kind}", f"present.{i}.{kind}"
-            names_in.append(n_in)
-            names_out.append(n_out)
-            axes[n_in] = {0: "batch_size", 2: "past_sequence_length"}
-            axes[n_out] = {0: "batch_size", 2: "total_sequence_length"}
-    with torch.no_grad():
-        torch.onnx.export(HalfIoWrapper(model, io_dtype), (ids, mask, pos, *past), path, input_names=names_in,
-                          output_names=names_out, dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
+    export_traced(model, HalfIoWrapper(model, io_dtype), path, opset, past_dtype=io_dtype)
     if external_data:
         import os
         import onnx
@@ -288,28 +283,7 @@ class CombinedPastWrapper(nn.Module):
 def export_onnx_combined(model, path, opset=17):
     """GPT-2-style combined caches (what genai_config.json names with past_names / present_names = past_%d /
     present_%d): inputs input_ids, attention_mask, position_ids, past_{i}; outputs logits, present_{i}."""
-    c = model.c
-    model.eval()
-    B, S, P = 2, 3, 2
-    ids = torch.randint(0, c.vocab_size, (B, S))
-    mask = torch.ones(B, P + S, dtype=torch.int64)
-    pos = torch.arange(P, P + S).unsqueeze(0).repeat(B, 1)
-    names_in = ["input_ids", "attention_mask", "position_ids"]
-    names_out = ["logits"]
-    axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-            "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
-            "position_ids": {0: "batch_size", 1: "sequence_length"},
-            "logits": {0: "batch_size", 1: "sequence_length"}}
-    past = []
-    for i in range(c.n_layer):
-        past.append(torch.randn(2, B, c.n_kv_head, P, c.head_dim))
-        names_in.append(f"past_{i}")
-        names_out.append(f"present_{i}")
-        axes[f"past_{i}"] = {1: "batch_size", 3: "past_sequence_length"}
-        axes[f"present_{i}"] = {1: "batch_size", 3: "total_sequence_length"}
-    with torch.no_grad():
-        torch.onnx.export(CombinedPastWrapper(model), (ids, mask, pos, *past), path, input_names=names_in,
-                          output_names=names_out, dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
+    export_traced(model, CombinedPastWrapper(model), path, opset, combined=True)
 
 
 def add_logits_to_keep(path, name="num_logits_to_keep"):
