@@ -1,6 +1,6 @@
 using InferenceScaling.Runtime;
-using InferenceScaling.Sampling;
 using Microsoft.ML.OnnxRuntime;
+using static InferenceScaling.Tests.Runtime.DecodeAssertions;
 
 namespace InferenceScaling.Tests.Runtime;
 
@@ -55,39 +55,12 @@ public sealed class DecoderParityTests(TinyModelFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Greedy_ReproducesTorchReferenceTokensExactly()
-    {
-        var generator = new OnnxTraceGenerator(Model);
-        foreach (var c in fixture.Cases)
-        {
-            var traces = await generator.GenerateAllAsync(new TraceRequest
-            {
-                Prompt = c.Prompt,
-                Count = 1,
-                Sampling = new SamplingOptions { Temperature = 0, MaxTokens = fixture.MaxNewTokens },
-            });
-            var expected = c.GreedyIds.TakeWhile(id => !Model.Signature.EndOfSequenceIds.Contains(id)).ToArray();
-            Assert.Equal(expected, traces[0].TokenIds);
-        }
-    }
+    public Task Greedy_ReproducesTorchReferenceTokensExactly() =>
+        AssertGreedyReproducesTorchAsync(Model, fixture.Cases, fixture.MaxNewTokens);
 
     [Fact]
-    public void CachedDecode_GivesTheSameLogitsAsRecomputingTheWholeSequence()
-    {
-        var prompt = fixture.Cases[0].PromptIds;
-        var batch = new DecodeBatch(Model, 1, 64);
-        using var ro = new RunOptions();
-        batch.Admit(batch.Prefill(prompt, 512, ro), 1);
-        var sequence = prompt.ToList();
-        for (var step = 0; step < 8; step++)
-        {
-            var next = ArgMax(batch.LogitsOf(0));
-            sequence.Add(next);
-            batch.Step([next], ro);
-            var fresh = new DecodeBatch(Model, 1, 64).Prefill(sequence.ToArray(), 512, ro);
-            AssertClose(fresh.LastLogits, batch.LogitsOf(0).ToArray(), 1e-4f);
-        }
-    }
+    public void CachedDecode_GivesTheSameLogitsAsRecomputingTheWholeSequence() =>
+        AssertCachedDecodeEqualsRecompute(Model, fixture.Cases[0].PromptIds, 8, 1e-4f, capacity: 64);
 
     [Fact]
     public void ChunkedPrefill_MatchesOnePass()
@@ -121,7 +94,7 @@ public sealed class DecoderParityTests(TinyModelFixture fixture) : IClassFixture
     {
         using var ro = new RunOptions();
         var prompts = fixture.Cases.Select(c => c.PromptIds).ToArray(); // lengths 12, 13, 9, 1
-        var alone = prompts.Select(p => GreedyAlone(p, 10, ro)).ToArray();
+        var alone = prompts.Select(p => GreedyAlone(Model, p, 10, ro)).ToArray();
 
         var batch = new DecodeBatch(Model, 1, 8);
         // Admit shorter then longer prompts so both padding directions (pad the newcomer, re-pad the batch) run.
@@ -147,7 +120,7 @@ public sealed class DecoderParityTests(TinyModelFixture fixture) : IClassFixture
     {
         using var ro = new RunOptions();
         var prompts = new[] { fixture.Cases[0].PromptIds, fixture.Cases[2].PromptIds, fixture.Cases[1].PromptIds };
-        var expected = GreedyAlone(prompts[1], 8, ro);
+        var expected = GreedyAlone(Model, prompts[1], 8, ro);
         var batch = new DecodeBatch(Model, 3, 32);
         foreach (var p in prompts) batch.Admit(batch.Prefill(p, 512, ro), 1);
         var produced = new List<int>();
@@ -169,22 +142,5 @@ public sealed class DecoderParityTests(TinyModelFixture fixture) : IClassFixture
         }
 
         Assert.Equal(expected, produced);
-    }
-
-    private List<int> GreedyAlone(int[] prompt, int steps, RunOptions ro) => ModelLayoutTests.GreedyAlone(Model, prompt, steps, ro);
-
-    private static int ArgMax(ReadOnlySpan<float> x)
-    {
-        var best = 0;
-        for (var i = 1; i < x.Length; i++) if (x[i] > x[best]) best = i;
-        return best;
-    }
-
-    private static void AssertClose(float[] expected, float[] actual, float tolerance)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        var worst = 0f;
-        for (var i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]));
-        Assert.True(worst <= tolerance, $"max |difference| {worst} > {tolerance}");
     }
 }

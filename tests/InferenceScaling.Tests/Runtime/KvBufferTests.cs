@@ -1,7 +1,7 @@
 using InferenceScaling.Runtime;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using static InferenceScaling.Tests.Runtime.ModelLayoutTests;
+using static InferenceScaling.Tests.Runtime.DecodeAssertions;
 
 namespace InferenceScaling.Tests.Runtime;
 

@@ -1,7 +1,7 @@
 using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using static InferenceScaling.Tests.Runtime.DecodeAssertions;
 
 namespace InferenceScaling.Tests.Runtime;
 
@@ -35,31 +35,15 @@ public sealed class ModelLayoutTests(LayoutModelsFixture fixture) : IClassFixtur
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public async Task Greedy_ReproducesTorchTokens_OnEveryLayout(string layout)
-    {
-        var model = fixture.Models[layout];
-        var generator = new OnnxTraceGenerator(model);
-        foreach (var c in fixture.Cases)
-        {
-            var trace = (await generator.GenerateAllAsync(new TraceRequest
-            {
-                Prompt = c.Prompt,
-                Sampling = new SamplingOptions { Temperature = 0, MaxTokens = fixture.MaxNewTokens },
-            }))[0];
-            var expected = c.GreedyIds.TakeWhile(id => !model.Signature.EndOfSequenceIds.Contains(id)).ToArray();
-            Assert.Equal(expected, trace.TokenIds);
-        }
-    }
+    public Task Greedy_ReproducesTorchTokens_OnEveryLayout(string layout) =>
+        AssertGreedyReproducesTorchAsync(fixture.Models[layout], fixture.Cases, fixture.MaxNewTokens);
 
     [Theory]
     [MemberData(nameof(Layouts))]
     public void Prefill_LastLogitsMatchTorch_WithinTheLayoutsRounding(string layout)
     {
         var model = fixture.Models[layout];
-        using var batch = new DecodeBatch(model, 1, 32);
-        using var ro = new RunOptions();
-        var tolerance = model.Signature.LogitsElementType == TensorElementType.Float ? 1e-3f : 0.05f;
-        foreach (var c in fixture.Cases) AssertClose(c.LastLogits, batch.Prefill(c.PromptIds, 512, ro).LastLogits, tolerance);
+        AssertPrefillMatchesTorch(model, fixture.Cases, model.Signature.LogitsElementType == TensorElementType.Float ? 1e-3f : 0.05f);
     }
 
     [Theory]
@@ -131,88 +115,5 @@ public sealed class ModelLayoutTests(LayoutModelsFixture fixture) : IClassFixtur
 
         // fp16's genai_config.json searches greedily (do_sample false): that is no sampling default.
         Assert.Null(fixture.Models["fp16"].Defaults.Temperature);
-    }
-
-    /// <summary>
-    /// Greedy decoding from a 16-token capacity for <paramref name="steps"/> steps: after each, the cached logits equal a
-    /// fresh prefill of the whole sequence within <paramref name="tolerance"/>.
-    /// </summary>
-    internal static void AssertCachedDecodeEqualsRecompute(DecoderModel model, int[] prompt, int steps, float tolerance)
-    {
-        using var ro = new RunOptions();
-        using var batch = new DecodeBatch(model, 1, 16);
-        batch.Admit(batch.Prefill(prompt, 512, ro), 1);
-        var sequence = prompt.ToList();
-        for (var i = 0; i < steps; i++)
-        {
-            var next = ArgMax(batch.LogitsOf(0));
-            sequence.Add(next);
-            batch.Step([next], ro);
-            using var fresh = new DecodeBatch(model, 1, 64);
-            AssertClose(fresh.Prefill(sequence.ToArray(), 512, ro).LastLogits, batch.LogitsOf(0).ToArray(), tolerance);
-        }
-    }
-
-    /// <summary>
-    /// Admits <paramref name="prompts"/> shorter first into one batch (so both the newcomer and the rows already there get
-    /// re-laid), decodes greedily for <paramref name="steps"/> steps with the longest (or shortest) row leaving after
-    /// step <paramref name="leaveAtStep"/>, and asserts every row wrote what it writes decoded alone.
-    /// </summary>
-    internal static void AssertMixedLengthBatchEqualsAlone(DecoderModel model, int[][] prompts, int steps, int leaveAtStep, bool longestLeaves)
-    {
-        using var ro = new RunOptions();
-        var alone = prompts.Select(p => GreedyAlone(model, p, steps, ro)).ToArray();
-        using var batch = new DecodeBatch(model, 1, 8);
-        var order = Enumerable.Range(0, prompts.Length).OrderBy(i => prompts[i].Length).ToArray();
-        foreach (var i in order) batch.Admit(batch.Prefill(prompts[i], 512, ro), 1);
-        var produced = order.Select(_ => new List<int>()).ToArray();
-        var live = order.ToList();
-        var leaver = longestLeaves ? order[^1] : order[0];
-        for (var step = 0; step < steps; step++)
-        {
-            var next = new int[live.Count];
-            for (var r = 0; r < live.Count; r++) produced[Array.IndexOf(order, live[r])].Add(next[r] = ArgMax(batch.LogitsOf(r)));
-            if (step == leaveAtStep)
-            {
-                var keep = live.Select(i => i != leaver).ToArray();
-                batch.Remove(keep);
-                next = next.Where((_, r) => keep[r]).ToArray();
-                live.Remove(leaver);
-            }
-
-            batch.Step(next, ro);
-        }
-
-        for (var k = 0; k < order.Length; k++) Assert.Equal(alone[order[k]].Take(produced[k].Count), produced[k]);
-    }
-
-    internal static List<int> GreedyAlone(DecoderModel model, int[] prompt, int steps, RunOptions ro)
-    {
-        using var batch = new DecodeBatch(model, 1, 64);
-        batch.Admit(batch.Prefill(prompt, 512, ro), 1);
-        var tokens = new List<int>();
-        for (var i = 0; i < steps; i++)
-        {
-            var t = ArgMax(batch.LogitsOf(0));
-            tokens.Add(t);
-            batch.Step([t], ro);
-        }
-
-        return tokens;
-    }
-
-    internal static int ArgMax(ReadOnlySpan<float> x)
-    {
-        var best = 0;
-        for (var i = 1; i < x.Length; i++) if (x[i] > x[best]) best = i;
-        return best;
-    }
-
-    internal static void AssertClose(float[] expected, float[] actual, float tolerance)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        var worst = 0f;
-        for (var i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]));
-        Assert.True(worst <= tolerance, $"max |difference| {worst} > {tolerance}");
     }
 }

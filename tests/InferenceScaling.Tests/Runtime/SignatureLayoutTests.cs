@@ -2,7 +2,7 @@ using InferenceScaling.Runtime;
 using InferenceScaling.Sampling;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using static InferenceScaling.Tests.Runtime.ModelLayoutTests;
+using static InferenceScaling.Tests.Runtime.DecodeAssertions;
 
 namespace InferenceScaling.Tests.Runtime;
 
@@ -42,21 +42,8 @@ public sealed class SignatureLayoutTests(SignatureModelsFixture fixture) : IClas
     [Theory]
     [InlineData("gpt2-past")]
     [InlineData("logits-keep")]
-    public async Task Greedy_ReproducesTorchTokens(string name)
-    {
-        var model = fixture.Models[name];
-        var generator = new OnnxTraceGenerator(model);
-        foreach (var c in fixture.Cases)
-        {
-            var trace = (await generator.GenerateAllAsync(new TraceRequest
-            {
-                Prompt = c.Prompt,
-                Sampling = new SamplingOptions { Temperature = 0, MaxTokens = fixture.MaxNewTokens },
-            }))[0];
-            var expected = c.GreedyIds.TakeWhile(id => !model.Signature.EndOfSequenceIds.Contains(id)).ToArray();
-            Assert.Equal(expected, trace.TokenIds);
-        }
-    }
+    public Task Greedy_ReproducesTorchTokens(string name) =>
+        AssertGreedyReproducesTorchAsync(fixture.Models[name], fixture.Cases, fixture.MaxNewTokens);
 
     /// <remarks>
     /// bfloat16 keeps 8 bits of mantissa: torch's float32 greedy and the graph's (cache and logits rounded each step)
@@ -66,23 +53,9 @@ public sealed class SignatureLayoutTests(SignatureModelsFixture fixture) : IClas
     [Fact]
     public async Task Bfloat16Greedy_ReproducesTorchsGreedyWithTheSameRounding()
     {
-        var model = fixture.Models["bf16"];
-        var (cases, maxNew) = LayoutModelsFixture.ReadReference(Path.Combine(RepoPaths.Signature("bf16"), "reference_bf16.json"), promptIds: false);
-        var generator = new OnnxTraceGenerator(model);
-        var partedFromFloat32 = 0;
-        for (var i = 0; i < cases.Count; i++)
-        {
-            var trace = (await generator.GenerateAllAsync(new TraceRequest
-            {
-                Prompt = cases[i].Prompt,
-                Sampling = new SamplingOptions { Temperature = 0, MaxTokens = maxNew },
-            }))[0];
-            var expected = cases[i].GreedyIds.TakeWhile(id => !model.Signature.EndOfSequenceIds.Contains(id)).ToArray();
-            Assert.Equal(expected, trace.TokenIds);
-            if (!fixture.Cases[i].GreedyIds.SequenceEqual(cases[i].GreedyIds)) partedFromFloat32++;
-        }
-
-        Assert.Equal(2, partedFromFloat32);
+        var (cases, maxNew) = ReferenceModelsFixture.ReadReference(Path.Combine(RepoPaths.Signature("bf16"), "reference_bf16.json"), promptIds: false);
+        await AssertGreedyReproducesTorchAsync(fixture.Models["bf16"], cases, maxNew);
+        Assert.Equal(2, cases.Where((c, i) => !fixture.Cases[i].GreedyIds.SequenceEqual(c.GreedyIds)).Count());
     }
 
     [Theory]
@@ -90,10 +63,7 @@ public sealed class SignatureLayoutTests(SignatureModelsFixture fixture) : IClas
     public void Prefill_LastLogitsMatchTorch_WithinTheElementTypesRounding(string name)
     {
         var model = fixture.Models[name];
-        using var batch = new DecodeBatch(model, 1, 32);
-        using var ro = new RunOptions();
-        var tolerance = model.Signature.LogitsElementType == TensorElementType.Float ? 1e-3f : 0.25f;
-        foreach (var c in fixture.Cases) AssertClose(c.LastLogits, batch.Prefill(c.PromptIds, 512, ro).LastLogits, tolerance);
+        AssertPrefillMatchesTorch(model, fixture.Cases, model.Signature.LogitsElementType == TensorElementType.Float ? 1e-3f : 0.25f);
     }
 
     [Fact]

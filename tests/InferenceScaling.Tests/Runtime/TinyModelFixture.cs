@@ -1,4 +1,3 @@
-using System.Text.Json;
 using InferenceScaling.Runtime;
 
 namespace InferenceScaling.Tests.Runtime;
@@ -9,13 +8,7 @@ public sealed class TinyModelFixture : IDisposable
     public TinyModelFixture()
     {
         Model = DecoderModel.Load(RepoPaths.TinyModel, new DecoderModelOptions { IntraOpThreads = 1 });
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.TinyModel, "reference.json")));
-        Cases = doc.RootElement.GetProperty("cases").EnumerateArray().Select(c => new ReferenceCase(
-            c.GetProperty("prompt").GetString()!,
-            c.GetProperty("prompt_ids").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
-            c.GetProperty("greedy_ids").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
-            c.GetProperty("last_logits").EnumerateArray().Select(x => x.GetSingle()).ToArray())).ToList();
-        MaxNewTokens = doc.RootElement.GetProperty("max_new_tokens").GetInt32();
+        (Cases, MaxNewTokens) = ReferenceModelsFixture.ReadReference(Path.Combine(RepoPaths.TinyModel, "reference.json"));
     }
 
     public DecoderModel Model { get; }
