@@ -51,15 +51,24 @@ public sealed class OnnxTraceGenerator : ITraceGenerator, IDisposable
     /// <remarks>Answers <see cref="DecoderModel"/>, <see cref="Tokenization.ModelTokenizer"/> and
     /// <see cref="IContinuationScorer"/> (one <see cref="OnnxContinuationScorer"/> over the same model, made on first
     /// request), and this generator itself.</remarks>
-    public object? GetService(Type serviceType, object? serviceKey = null)
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        GetModelService(serviceType, serviceKey, this, _model, ref _scorer, () => new OnnxContinuationScorer(_model));
+
+    /// <summary>
+    /// <see cref="ITraceGenerator.GetService"/> for a generator over <paramref name="model"/> (this one and the
+    /// scheduler): <paramref name="generator"/> itself, the model, its tokenizer, and the scorer in
+    /// <paramref name="scorer"/>, made by <paramref name="makeScorer"/> on first request (thread-safe).
+    /// </summary>
+    internal static object? GetModelService(Type serviceType, object? serviceKey, ITraceGenerator generator, DecoderModel model,
+        ref OnnxContinuationScorer? scorer, Func<OnnxContinuationScorer> makeScorer)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
         if (serviceKey is not null) return null;
-        if (serviceType.IsInstanceOfType(this)) return this;
-        if (serviceType == typeof(DecoderModel)) return _model;
-        if (serviceType == typeof(Tokenization.ModelTokenizer)) return _model.Tokenizer;
+        if (serviceType.IsInstanceOfType(generator)) return generator;
+        if (serviceType == typeof(DecoderModel)) return model;
+        if (serviceType == typeof(Tokenization.ModelTokenizer)) return model.Tokenizer;
         if (serviceType == typeof(IContinuationScorer) || serviceType == typeof(OnnxContinuationScorer))
-            return LazyInitializer.EnsureInitialized(ref _scorer, () => new OnnxContinuationScorer(_model));
+            return LazyInitializer.EnsureInitialized(ref scorer, makeScorer);
         return null;
     }
 

@@ -188,17 +188,9 @@ public sealed class ContinuousBatchScheduler : ITraceGenerator, IAsyncDisposable
     /// made on first request, whose passes queue here with the generation requests: they are admitted in arrival
     /// order against the same <see cref="SchedulerOptions.MaxRows"/> and KV budget and run on the decode loop's
     /// thread between steps, so scoring and decoding never run on the model at once), and this generator itself.</remarks>
-    public object? GetService(Type serviceType, object? serviceKey = null)
-    {
-        ArgumentNullException.ThrowIfNull(serviceType);
-        if (serviceKey is not null) return null;
-        if (serviceType.IsInstanceOfType(this)) return this;
-        if (serviceType == typeof(DecoderModel)) return _model;
-        if (serviceType == typeof(Tokenization.ModelTokenizer)) return _model.Tokenizer;
-        if (serviceType == typeof(IContinuationScorer) || serviceType == typeof(OnnxContinuationScorer))
-            return LazyInitializer.EnsureInitialized(ref _scorer, () => new OnnxContinuationScorer(_model, _options.MaxRows, this));
-        return null;
-    }
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        OnnxTraceGenerator.GetModelService(serviceType, serviceKey, this, _model, ref _scorer,
+            () => new OnnxContinuationScorer(_model, _options.MaxRows, this));
 
     /// <inheritdoc />
     async Task<ContinuationScore[]> IScoringAdmission.ScoreAsync(ScoringWork work, CancellationToken cancellationToken)
