@@ -1,6 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace InferenceScaling.Runtime;
@@ -31,17 +31,19 @@ internal static class LogitsConversion
         }
     }
 
-    /// <summary>A bfloat16 is a float's upper 16 bits: widen and shift, sixteen at a time.</summary>
+    /// <summary>A bfloat16 is a float's upper 16 bits: widen and shift, a vector of 16-bit values at a time.</summary>
     private static void FromBFloat16(ReadOnlySpan<ushort> raw, Span<float> into)
     {
         var i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        var width = Vector<ushort>.Count;
+        var half = Vector<uint>.Count;
+        if (Vector.IsHardwareAccelerated)
         {
-            for (; i + 16 <= raw.Length; i += 16)
+            for (; i + width <= raw.Length; i += width)
             {
-                var (lo, hi) = Vector256.Widen(Vector256.Create(raw.Slice(i, 16)));
-                Vector256.ShiftLeft(lo, 16).AsSingle().CopyTo(into.Slice(i, 8));
-                Vector256.ShiftLeft(hi, 16).AsSingle().CopyTo(into.Slice(i + 8, 8));
+                Vector.Widen(new Vector<ushort>(raw.Slice(i, width)), out var lo, out var hi);
+                Vector.AsVectorSingle(Vector.ShiftLeft(lo, 16)).CopyTo(into.Slice(i, half));
+                Vector.AsVectorSingle(Vector.ShiftLeft(hi, 16)).CopyTo(into.Slice(i + half, half));
             }
         }
 

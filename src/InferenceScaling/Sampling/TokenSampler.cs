@@ -1,4 +1,4 @@
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace InferenceScaling.Sampling;
 
@@ -8,13 +8,17 @@ namespace InferenceScaling.Sampling;
 /// decode loop's per-token work allocates nothing here. One instance per decode loop (not thread-safe).
 /// </summary>
 /// <remarks>
-/// The passes over the vocabulary run eight lanes at a time where the CPU has 256-bit vectors. Exponentials are taken
+/// The passes over the vocabulary run <see cref="Vector{T}"/>-wide (eight floats with AVX2, four with SSE or ARM64
+/// NEON) where the CPU has vector instructions, the scalar loops elsewhere. Exponentials are taken
 /// in double precision and rounded to float, as the scalar <c>MathF.Exp</c> they replace does within its last bit:
 /// a weight can differ from the scalar one by one float rounding, which changes a draw only if the uniform lands
 /// within that rounding of a boundary between two tokens' cumulative weights.
 /// </remarks>
 internal sealed class TokenSampler
 {
+    /// <summary>Floats per vector on this CPU (a constant to the JIT).</summary>
+    private static int Width => Vector<float>.Count;
+
     /// <summary>Largest top list kept per step (confidence top-k and OpenAI top_logprobs are both ≤ 20).</summary>
     public const int MaxTop = 20;
 
@@ -50,11 +54,11 @@ internal sealed class TokenSampler
         var filled = 0;
         for (var i = 0; i < v; i++)
         {
-            // Most of the vocabulary is below the k-th best so far: skip eight at a time (NaN is never skipped, as before).
-            if (filled == k && Vector256.IsHardwareAccelerated && (i & 7) == 0 && i + 8 <= v
-                && Vector256.LessThanOrEqualAll(Vector256.Create(logits.Slice(i, 8)), Vector256.Create(topLogits[k - 1])))
+            // Most of the vocabulary is below the k-th best so far: skip a vector at a time (NaN is never skipped, as before).
+            if (filled == k && Vector.IsHardwareAccelerated && i % Width == 0 && i + Width <= v
+                && Vector.LessThanOrEqualAll(new Vector<float>(logits.Slice(i, Width)), new Vector<float>(topLogits[k - 1])))
             {
-                i += 7;
+                i += Width - 1;
                 continue;
             }
 
@@ -95,10 +99,10 @@ internal sealed class TokenSampler
         if (max > float.NegativeInfinity)
         {
             var i = 0;
-            if (Vector256.IsHardwareAccelerated)
+            if (Vector.IsHardwareAccelerated)
             {
-                var m = Vector256.Create(max);
-                for (; i + 8 <= logits.Length && !Vector256.EqualsAny(Vector256.Create(logits.Slice(i, 8)), m); i += 8)
+                var m = new Vector<float>(max);
+                for (; i + Width <= logits.Length && !Vector.EqualsAny(new Vector<float>(logits.Slice(i, Width)), m); i += Width)
                 {
                 }
             }
@@ -115,16 +119,16 @@ internal sealed class TokenSampler
     {
         var max = float.NegativeInfinity;
         var i = 0;
-        if (Vector256.IsHardwareAccelerated && logits.Length >= 8)
+        if (Vector.IsHardwareAccelerated && logits.Length >= Width)
         {
-            var m = Vector256.Create(float.NegativeInfinity);
-            for (; i + 8 <= logits.Length; i += 8)
+            var m = new Vector<float>(float.NegativeInfinity);
+            for (; i + Width <= logits.Length; i += Width)
             {
-                var x = Vector256.Create(logits.Slice(i, 8));
-                m = Vector256.ConditionalSelect(Vector256.GreaterThan(x, m), x, m);
+                var x = new Vector<float>(logits.Slice(i, Width));
+                m = Vector.ConditionalSelect(Vector.GreaterThan(x, m), x, m);
             }
 
-            for (var j = 0; j < 8; j++) if (m[j] > max) max = m[j];
+            for (var j = 0; j < Width; j++) if (m[j] > max) max = m[j];
         }
 
         for (; i < logits.Length; i++) if (logits[i] > max) max = logits[i];
@@ -136,17 +140,17 @@ internal sealed class TokenSampler
     {
         double sum = 0;
         var i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated)
         {
-            var m = Vector256.Create(max);
-            var acc = Vector256<double>.Zero;
-            for (; i + 8 <= logits.Length; i += 8)
+            var m = new Vector<float>(max);
+            var acc = Vector<double>.Zero;
+            for (; i + Width <= logits.Length; i += Width)
             {
-                var (lo, hi) = Vector256.Widen(Vector256.Create(logits.Slice(i, 8)) - m);
-                acc += Vector256.Exp(lo) + Vector256.Exp(hi);
+                Vector.Widen(new Vector<float>(logits.Slice(i, Width)) - m, out var lo, out var hi);
+                acc += Vector.Exp(lo) + Vector.Exp(hi);
             }
 
-            sum = Vector256.Sum(acc);
+            sum = Vector.Sum(acc);
         }
 
         for (; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
@@ -159,16 +163,16 @@ internal sealed class TokenSampler
         double sum = 0;
         var i = start;
         var end = start + count;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated)
         {
-            var acc = Vector256<double>.Zero;
-            for (; i + 8 <= end; i += 8)
+            var acc = Vector<double>.Zero;
+            for (; i + Width <= end; i += Width)
             {
-                var (lo, hi) = Vector256.Widen(Vector256.Create(weights.AsSpan(i, 8)));
+                Vector.Widen(new Vector<float>(weights.AsSpan(i, Width)), out var lo, out var hi);
                 acc += lo + hi;
             }
 
-            sum = Vector256.Sum(acc);
+            sum = Vector.Sum(acc);
         }
 
         for (; i < end; i++) sum += weights[i];
@@ -182,16 +186,16 @@ internal sealed class TokenSampler
     private static void Weights(ReadOnlySpan<float> logits, float max, float invT, float minP, Span<float> weights)
     {
         var i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated)
         {
-            var m = Vector256.Create(max);
-            var t = Vector256.Create(invT);
-            var p = Vector256.Create(minP);
-            for (; i + 8 <= logits.Length; i += 8)
+            var m = new Vector<float>(max);
+            var t = new Vector<float>(invT);
+            var p = new Vector<float>(minP);
+            for (; i + Width <= logits.Length; i += Width)
             {
-                var (lo, hi) = Vector256.Widen((Vector256.Create(logits.Slice(i, 8)) - m) * t);
-                var w = Vector256.Narrow(Vector256.Exp(lo), Vector256.Exp(hi));
-                Vector256.ConditionalSelect(Vector256.LessThan(w, p), Vector256<float>.Zero, w).CopyTo(weights.Slice(i, 8));
+                Vector.Widen((new Vector<float>(logits.Slice(i, Width)) - m) * t, out var lo, out var hi);
+                var w = Vector.Narrow(Vector.Exp(lo), Vector.Exp(hi));
+                Vector.ConditionalSelect(Vector.LessThan(w, p), Vector<float>.Zero, w).CopyTo(weights.Slice(i, Width));
             }
         }
 
@@ -216,13 +220,13 @@ internal sealed class TokenSampler
             var u = random.NextDouble() * total;
             double acc = 0;
             var i = 0;
-            // Whole blocks of eight whose weights the uniform passes are skipped at once; the block it lands in is
+            // Whole vector-wide blocks whose weights the uniform passes are skipped at once; the block it lands in is
             // walked token by token.
-            if (Vector256.IsHardwareAccelerated)
+            if (Vector.IsHardwareAccelerated)
             {
-                for (; i + 8 <= v; i += 8)
+                for (; i + Width <= v; i += Width)
                 {
-                    var block = Sum(_weights, i, 8);
+                    var block = Sum(_weights, i, Width);
                     if (u < acc + block) break;
                     acc += block;
                 }
