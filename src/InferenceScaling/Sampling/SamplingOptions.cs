@@ -11,7 +11,11 @@ public sealed record SamplingOptions
     /// <summary>Keep only the k most likely tokens; 0 turns it off. Default 0.</summary>
     public int TopK { get; init; }
 
-    /// <summary>Nucleus sampling: keep the smallest set of tokens whose probability reaches p; 1 turns it off. Default 1.</summary>
+    /// <summary>
+    /// Nucleus sampling: keep the smallest set of tokens whose probability reaches p; 1 turns it off. Default 1.
+    /// Applied as vLLM applies it: after temperature, <see cref="MinP"/> and <see cref="TopK"/>, over the probability
+    /// of what those kept (with top-k 20 and top-p 0.8, the tokens that make up 80% of the top 20's mass).
+    /// </summary>
     public float TopP { get; init; } = 1f;
 
     /// <summary>Drop tokens whose probability is below <c>MinP × p(max)</c>; 0 turns it off. Default 0.</summary>

@@ -245,12 +245,13 @@ internal sealed class TokenSampler
             return 0;
         }
 
-        // Top-k / top-p need the candidates in order of probability, not the whole vocabulary (152k tokens for
-        // Qwen2.5: a full sort per row per step costs milliseconds). Under top-p, a token below
-        // (1 − p) × total / V cannot be in the nucleus: all such tokens together weigh less than (1 − p) × total, so
-        // the heavier ones reach p × total first. Under top-k, only the k heaviest candidates are kept (a heap), then
-        // sorted, ties in token order. Array.Sort of primitive arrays does not allocate.
-        var cut = options.TopP < 1f ? (1 - options.TopP) * total / v : 0;
+        // The order vLLM applies them in: temperature, min-p (both in the weights), top-k, then top-p over what top-k
+        // kept. They need the candidates in order of probability, not the whole vocabulary (152k tokens for Qwen2.5:
+        // a full sort per row per step costs milliseconds). Under top-k, only the k heaviest are kept (a heap), then
+        // sorted, ties in token order. Under top-p alone, a token below (1 − p) × total / V cannot be in the nucleus:
+        // all such tokens together weigh less than (1 − p) × total, so the heavier ones reach p × total first.
+        // Array.Sort of primitive arrays does not allocate.
+        var cut = options.TopP < 1f && topK >= v ? (1 - options.TopP) * total / v : 0;
         var m = 0;
         for (var i = 0; i < v; i++)
         {
@@ -285,9 +286,16 @@ internal sealed class TokenSampler
             Array.Sort(_order, start, i - start + 1);
         }
 
+        var mass = total;
+        if (topK < v)
+        {
+            mass = 0;
+            for (var i = 0; i < m; i++) mass += _weights[_order[i]];
+        }
+
         var keep = 0;
         double kept = 0;
-        var target = options.TopP * total;
+        var target = options.TopP * mass;
         while (keep < m)
         {
             kept += _weights[_order[keep]];

@@ -168,6 +168,28 @@ public sealed class TokenSamplerTests
     }
 
     [Fact]
+    public void TopP_AfterTopK_IsANucleusOfWhatTopKKept()
+    {
+        // Weights 4, 3, 2 and seven of 1 (total 16). Top-k 3 keeps 9; top-p 0.6 of those 9 is reached by 4 + 3, so
+        // token 2 is never drawn (0.6 of all 16 would have needed it as well), and tokens 0 and 1 come 4 : 3.
+        var logits = new float[10];
+        logits[0] = MathF.Log(4);
+        logits[1] = MathF.Log(3);
+        logits[2] = MathF.Log(2);
+        var sampler = new TokenSampler(logits.Length);
+        var options = new SamplingOptions { Temperature = 1f, TopK = 3, TopP = 0.6f };
+        var counts = new int[logits.Length];
+        for (var seed = 0; seed < 7000; seed++)
+        {
+            var rng = new RowRandom((ulong)seed, 0);
+            counts[sampler.Sample(logits, options, ref rng, out _, out _, [])]++;
+        }
+
+        Assert.Equal(7000, counts[0] + counts[1]);
+        Assert.InRange(counts[0] / 7000.0, 4 / 7.0 - 0.02, 4 / 7.0 + 0.02);
+    }
+
+    [Fact]
     public void Draws_FollowTheTemperedSoftmax()
     {
         // Eight tokens with known probabilities at T = 0.5; 40,000 draws put each within 1.5 percentage points.
@@ -222,7 +244,7 @@ public sealed class TokenSamplerTests
         return max + (float)Math.Log(sum);
     }
 
-    /// <summary>Top-k / top-p as the sampler drew them before: every token sorted by weight, the nucleus walked in order.</summary>
+    /// <summary>Top-k / top-p by the definition: every token sorted by weight, top-k's cut, the nucleus of what it kept walked in order.</summary>
     private static int FullSortDraw(float[] logits, float temperature, int topK, float topP, ref RowRandom random)
     {
         ScalarLogPartition(logits, out var max, out _);
@@ -241,13 +263,15 @@ public sealed class TokenSamplerTests
         }
 
         var order = Enumerable.Range(0, v).OrderByDescending(i => weights[i]).ThenBy(i => i).ToArray();
+        // Top-p over what top-k kept, as vLLM's apply_top_k_top_p renormalizes the masked logits.
+        var mass = k < v ? order.Take(k).Sum(i => (double)weights[i]) : total;
         var keep = 0;
         double kept = 0;
         while (keep < k && weights[order[keep]] > 0)
         {
             kept += weights[order[keep]];
             keep++;
-            if (kept >= topP * total) break;
+            if (kept >= topP * mass) break;
         }
 
         var draw = random.NextDouble() * kept;
