@@ -123,36 +123,23 @@ void Steps()
         void Genai(int seed)
         {
             var clock = Stopwatch.StartNew();
-            using var sequences = genaiTokenizer.EncodeBatch(Enumerable.Repeat(Prompt, n).ToArray());
-            var length = sequences[0].Length;
-            using var parameters = new Genai.GeneratorParams(genaiModel);
-            parameters.SetSearchOption("batch_size", n);
-            parameters.SetSearchOption("do_sample", true);
-            parameters.SetSearchOption("temperature", 0.8);
-            parameters.SetSearchOption("random_seed", seed);
-            if (genaiSearch == "same")
+            var stepping = WithGenai(n, seed, (generator, _) =>
             {
-                parameters.SetSearchOption("top_k", 0);
-                parameters.SetSearchOption("top_p", 1.0);
-            }
-
-            parameters.SetSearchOption("min_length", length + tokens);
-            parameters.SetSearchOption("max_length", length + tokens);
-            using var generator = new Genai.Generator(genaiModel, parameters);
-            generator.AppendTokenSequences(sequences);
-            generator.GenerateNextToken();
-            long stepping = 0;
-            var steps = 0;
-            while (!generator.IsDone())
-            {
-                var a = Stopwatch.GetTimestamp();
                 generator.GenerateNextToken();
-                stepping += Stopwatch.GetTimestamp() - a;
-                steps++;
-            }
+                long ticks = 0;
+                var steps = 0;
+                while (!generator.IsDone())
+                {
+                    var a = Stopwatch.GetTimestamp();
+                    generator.GenerateNextToken();
+                    ticks += Stopwatch.GetTimestamp() - a;
+                    steps++;
+                }
 
-            step.Add(stepping * 1e6 / Stopwatch.Frequency / steps);
-            outside.Add(clock.Elapsed.TotalMilliseconds - stepping * 1e3 / Stopwatch.Frequency);
+                step.Add(ticks * 1e6 / Stopwatch.Frequency / steps);
+                return ticks * 1e3 / Stopwatch.Frequency;
+            });
+            outside.Add(clock.Elapsed.TotalMilliseconds - stepping);
         }
 
         Engine();
@@ -192,9 +179,22 @@ double RunEngine(int n, int seed)
 
 double RunGenai(int n, int seed)
 {
-    // FACTS.md: N samples of one prompt = batch_size N with the prompt appended N times; min_length = max_length so
-    // every row generates the same count.
     var clock = Stopwatch.StartNew();
+    return WithGenai(n, seed, (generator, length) =>
+    {
+        while (!generator.IsDone()) generator.GenerateNextToken();
+        var seconds = clock.Elapsed.TotalSeconds;
+        var generated = (int)(generator.GetSequence(0).Length - length) * n;
+        if (generated != n * tokens) throw new InvalidOperationException($"GenAI generated {generated} tokens, expected {n * tokens}");
+        return generated / seconds;
+    });
+}
+
+// A GenAI generator for N copies of the prompt with the prompt appended, handed to decode with the prompt's length
+// (FACTS.md: N samples of one prompt = batch_size N with the prompt appended N times; min_length = max_length so every
+// row generates the same count). Tokenizing and the generator's set-up happen here, inside the caller's clock.
+double WithGenai(int n, int seed, Func<Genai.Generator, int, double> decode)
+{
     using var sequences = genaiTokenizer.EncodeBatch(Enumerable.Repeat(Prompt, n).ToArray());
     var length = sequences[0].Length;
     using var parameters = new Genai.GeneratorParams(genaiModel);
@@ -212,17 +212,7 @@ double RunGenai(int n, int seed)
     parameters.SetSearchOption("max_length", length + tokens);
     using var generator = new Genai.Generator(genaiModel, parameters);
     generator.AppendTokenSequences(sequences);
-    var steps = 0;
-    while (!generator.IsDone())
-    {
-        generator.GenerateNextToken();
-        steps++;
-    }
-
-    var seconds = clock.Elapsed.TotalSeconds;
-    var generated = (int)(generator.GetSequence(0).Length - length) * n;
-    if (generated != n * tokens) throw new InvalidOperationException($"GenAI generated {generated} tokens, expected {n * tokens}");
-    return generated / seconds;
+    return decode(generator, length);
 }
 
 static double Median(List<double> xs) => Quantile(xs, 0.5);
